@@ -1,0 +1,52 @@
+import { validateEnvironment } from './environment';
+
+describe('validateEnvironment', () => {
+  it('applies the defaults to an empty environment', () => {
+    expect({ ...validateEnvironment({}) }).toEqual({
+      PORT: 3000,
+      DB_POOL_MAX: 10,
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('converts numeric strings and keeps the URL', () => {
+    const environment = validateEnvironment({
+      PORT: '8080',
+      DB_POOL_MAX: '7',
+      DATABASE_URL: 'postgres://u:p@db:5432/balance',
+      LOG_LEVEL: 'debug',
+    });
+    expect(environment).toMatchObject({
+      PORT: 8080,
+      DB_POOL_MAX: 7,
+      DATABASE_URL: 'postgres://u:p@db:5432/balance',
+      LOG_LEVEL: 'debug',
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(validateEnvironment({ DATABASE_URL: '', PORT: '' })).toMatchObject({
+      DATABASE_URL: undefined,
+      PORT: 3000,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc', 'PORT must be an integer number'],
+    ['PORT', '70000', 'PORT must not be greater than 65535'],
+    ['DB_POOL_MAX', '0', 'DB_POOL_MAX must not be less than 1'],
+    ['DB_POOL_MAX', '2.5', 'DB_POOL_MAX must be an integer number'],
+    ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of the following values'],
+    ['DATABASE_URL', 'mysql://x', 'DATABASE_URL must be a postgres:// URL'],
+  ])('refuses %s=%s with one line naming it', (name, value, reason) => {
+    expect(() => validateEnvironment({ [name]: value })).toThrow(
+      `Invalid configuration: ${reason}`,
+    );
+  });
+
+  it('never echoes a value, which may hold a password', () => {
+    expect(() =>
+      validateEnvironment({ DATABASE_URL: 'mysql://user:secret@db/x' }),
+    ).toThrow(/^((?!secret).)*$/);
+  });
+});

@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import type { LogLevel as NestLogLevel } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** What each `LOG_LEVEL` lets through, in Nest's terms. */
+export const NEST_LOG_LEVELS: Record<LogLevel, NestLogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+const POSTGRES_URL = /^postgres(ql)?:\/\/\S+$/;
+
+/**
+ * Every variable the service reads, with its default. Documented in `.env.example`.
+ * Decorators run bottom-up and stop at the first failure: the type first, then the range.
+ */
+export class Environment {
+  @Min(1)
+  @Max(65535)
+  @IsInt()
+  PORT: number = 3000;
+
+  /** Unset: an embedded PostgreSQL under `.data/` (zero setup). */
+  @IsOptional()
+  @Matches(POSTGRES_URL, { message: '$property must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @Min(1)
+  @Max(1000)
+  @IsInt()
+  DB_POOL_MAX: number = 10;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+}
+
+export class InvalidEnvironmentError extends Error {}
+
+/**
+ * Validates and types the environment. An empty variable counts as unset, so that
+ * `DATABASE_URL=` in a `.env` file means "use the default".
+ */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const present = Object.fromEntries(
+    Object.entries(raw).filter(([, value]) => value !== ''),
+  );
+  const environment = plainToInstance(Environment, present, {
+    enableImplicitConversion: true,
+  });
+  const [error] = validateSync(environment, { stopAtFirstError: true });
+  if (error) {
+    const reasons = Object.values(error.constraints ?? {}).join(', ');
+    throw new InvalidEnvironmentError(`Invalid configuration: ${reasons}`);
+  }
+  return environment;
+}

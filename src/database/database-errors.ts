@@ -1,0 +1,22 @@
+import { ConnectionError, DatabaseError } from 'sequelize';
+
+/**
+ * SQLSTATEs that mean "the server is not there right now" rather than "the query is wrong":
+ * class 08 (connection exception), 57P01-57P03 (shutdown, crash, not yet accepting) and
+ * 53300 (too many connections).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300)$/;
+
+/** True when a request failed because PostgreSQL could not be reached, so a retry may succeed. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof ConnectionError) {
+    return true;
+  }
+  if (error instanceof DatabaseError) {
+    const { code } = error.parent as { code?: string };
+    return code
+      ? UNAVAILABLE_SQLSTATE.test(code)
+      : /Connection terminated|ECONNRESET|not queryable/.test(error.message);
+  }
+  return false;
+}

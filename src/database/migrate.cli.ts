@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { Sequelize } from 'sequelize';
+import { validateEnvironment } from '../config/environment';
+import { DatabaseServer } from './database-server';
+import { createMigrationConnection, createMigrator } from './migrator';
+
+/**
+ * `npm run migration:<create|up|down|pending|executed>`: the app's own migrator as a CLI
+ * (`--help` lists the options). Configured like the app: the environment, then `.env`.
+ */
+async function main(): Promise<void> {
+  if (existsSync('.env')) {
+    process.loadEnvFile('.env');
+  }
+  // `create` only writes files; every other command needs the database.
+  const server =
+    process.argv[2] === 'create'
+      ? undefined
+      : await DatabaseServer.resolve(validateEnvironment(process.env));
+  const connection = server
+    ? createMigrationConnection(server.url)
+    : new Sequelize({ dialect: 'postgres' });
+  try {
+    await createMigrator(connection, console).runAsCLI();
+  } finally {
+    await connection.close();
+    await server?.onApplicationShutdown();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
