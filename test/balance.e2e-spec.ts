@@ -1,0 +1,234 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import type { App } from 'supertest/types';
+import { bootApp } from './utils/app';
+import { createTestDatabase, type TestDatabase } from './utils/test-database';
+
+describe('POST /users/:id/balance', () => {
+  let database: TestDatabase;
+  let app: INestApplication<App>;
+
+  const balanceOf = async (id: number) =>
+    (
+      await database.query<{ balance: number }>(
+        'SELECT balance FROM users WHERE id = $1',
+        [id],
+      )
+    )[0]?.balance;
+  const setBalance = (id: number, balance: number) =>
+    database.query('UPDATE users SET balance = $2 WHERE id = $1', [
+      id,
+      balance,
+    ]);
+  const change = (id: number | string, body: unknown) =>
+    request(app.getHttpServer())
+      .post(`/users/${id}/balance`)
+      .set('content-type', 'application/json')
+      .send(JSON.stringify(body));
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    app = await bootApp(database.url);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  beforeEach(() => setBalance(1, 10_000));
+
+  it('seeds user 1 with a balance of 10000', async () => {
+    expect(await database.query('SELECT id, balance FROM users')).toEqual([
+      { id: 1, balance: 10_000 },
+    ]);
+  });
+
+  it('credits a positive amount', async () => {
+    const response = await change(1, { amount: 250 }).expect(200);
+    expect(response.body).toMatchObject({ userId: 1, balance: 10_250 });
+    expect(await balanceOf(1)).toBe(10_250);
+  });
+
+  it('debits a negative amount', async () => {
+    const response = await change(1, { amount: -2 }).expect(200);
+    expect(response.body).toMatchObject({ userId: 1, balance: 9_998 });
+    expect(await balanceOf(1)).toBe(9_998);
+  });
+
+  it('debits to exactly zero', async () => {
+    const response = await change(1, { amount: -10_000 }).expect(200);
+    expect(response.body).toMatchObject({ userId: 1, balance: 0 });
+    expect(await balanceOf(1)).toBe(0);
+  });
+
+  it('grows the version by one with every change', async () => {
+    const before = (
+      await request(app.getHttpServer()).get('/users/1').expect(200)
+    ).body as { version: number };
+    await change(1, { amount: -1 }).expect(200);
+    await change(1, { amount: 1 }).expect(200);
+    const after = (
+      await request(app.getHttpServer()).get('/users/1').expect(200)
+    ).body as { version: number };
+    expect(after.version).toBe(before.version + 2);
+  });
+
+  it('refuses a debit that would make the balance negative, and changes nothing', async () => {
+    const response = await change(1, { amount: -10_001 }).expect(409);
+    expect(response.body).toEqual({
+      statusCode: 409,
+      error: 'Conflict',
+      code: 'INSUFFICIENT_FUNDS',
+      message: expect.any(String) as string,
+      balance: 10_000,
+    });
+    expect(await balanceOf(1)).toBe(10_000);
+  });
+
+  it('refuses a credit past Number.MAX_SAFE_INTEGER with 422', async () => {
+    await setBalance(1, Number.MAX_SAFE_INTEGER - 5);
+    const response = await change(1, { amount: 6 }).expect(422);
+    expect(response.body).toMatchObject({ code: 'BALANCE_LIMIT_EXCEEDED' });
+    expect(await balanceOf(1)).toBe(Number.MAX_SAFE_INTEGER - 5);
+    await change(1, { amount: 5 }).expect(200);
+    expect(await balanceOf(1)).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('answers 404 USER_NOT_FOUND for a user that does not exist', async () => {
+    const response = await change(2, { amount: 5 }).expect(404);
+    expect(response.body).toMatchObject({
+      statusCode: 404,
+      code: 'USER_NOT_FOUND',
+    });
+    expect(await database.query('SELECT id FROM users WHERE id = 2')).toEqual(
+      [],
+    );
+  });
+
+  describe('refuses every malformed request with 400 VALIDATION_FAILED and changes nothing', () => {
+    const badAmounts: [string, string][] = [
+      ['a string', '{"amount":"5"}'],
+      ['a numeric string', '{"amount":"-2"}'],
+      ['a float', '{"amount":1.5}'],
+      ['a boolean', '{"amount":true}'],
+      ['null', '{"amount":null}'],
+      ['an array', '{"amount":[-2]}'],
+      ['an object', '{"amount":{"value":-2}}'],
+      ['zero', '{"amount":0}'],
+      ['minus zero', '{"amount":-0}'],
+      ['a huge number', '{"amount":1e300}'],
+      ['an unsafe integer', '{"amount":9007199254740992}'],
+      ['an unsafe negative integer', '{"amount":-9007199254740992}'],
+      ['a missing amount', '{}'],
+      ['an unknown field', '{"amount":-2,"admin":true}'],
+      ['a __proto__ key', '{"amount":-2,"__proto__":{"x":1}}'],
+      ['a constructor key', '{"amount":-2,"constructor":1}'],
+      ['no body', ''],
+      ['malformed JSON', '{"amount":'],
+      ['a JSON string', '"amount"'],
+      ['a JSON number', '-2'],
+      ['a JSON null', 'null'],
+      ['a JSON array', '[{"amount":-2}]'],
+    ];
+
+    it.each(badAmounts)('%s', async (_, body) => {
+      const response = await request(app.getHttpServer())
+        .post('/users/1/balance')
+        .set('content-type', 'application/json')
+        .send(body)
+        .expect(400);
+      expect(response.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'VALIDATION_FAILED',
+        message: expect.any(String) as string,
+      });
+      expect(await balanceOf(1)).toBe(10_000);
+    });
+
+    it.each([
+      '0',
+      '-1',
+      '1.5',
+      '01',
+      'abc',
+      '1e3',
+      '2147483648',
+      '99999999999999999999',
+      '%20',
+      '0x1',
+    ])('an id of %p', async (id) => {
+      const response = await change(id, { amount: -2 }).expect(400);
+      expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(await balanceOf(1)).toBe(10_000);
+    });
+  });
+
+  it('refuses a body that is not JSON with 415 and changes nothing', async () => {
+    for (const contentType of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+    ]) {
+      const response = await request(app.getHttpServer())
+        .post('/users/1/balance')
+        .set('content-type', contentType)
+        .send('amount=-2')
+        .expect(415);
+      expect(response.body).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
+    }
+    expect(await balanceOf(1)).toBe(10_000);
+  });
+
+  it('refuses an oversized body with 413 and changes nothing', async () => {
+    const response = await change(1, {
+      amount: -2,
+      padding: 'x'.repeat(4096),
+    }).expect(413);
+    expect(response.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    expect(await balanceOf(1)).toBe(10_000);
+  });
+
+  it('answers unknown routes with 404 NOT_FOUND', async () => {
+    const response = await request(app.getHttpServer())
+      .post('/users/1/balances')
+      .expect(404);
+    expect(response.body).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('never leaks internals in an error', async () => {
+    const response = await change(1, {
+      amount: '; DROP TABLE users; --',
+    }).expect(400);
+    expect(JSON.stringify(response.body)).not.toMatch(
+      /SELECT|at \w+ \(|node_modules|sequelize/i,
+    );
+    expect(await balanceOf(1)).toBe(10_000);
+  });
+});
+
+describe('GET /users/:id', () => {
+  let database: TestDatabase;
+  let app: INestApplication<App>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    app = await bootApp(database.url);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('returns the user', async () => {
+    await request(app.getHttpServer())
+      .get('/users/1')
+      .expect(200, { id: 1, balance: 10_000, version: 1 });
+  });
+
+  it('answers 404 for an unknown user and 400 for a malformed id', async () => {
+    await request(app.getHttpServer()).get('/users/7').expect(404);
+    await request(app.getHttpServer()).get('/users/x').expect(400);
+  });
+});

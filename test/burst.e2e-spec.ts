@@ -1,0 +1,56 @@
+import { fireBurst } from './utils/burst';
+import { type Instance, startInstance } from './utils/instance';
+import { createTestDatabase, type TestDatabase } from './utils/test-database';
+
+/**
+ * The acceptance test: 10000 debits of 2 fired at once, over fresh sockets, at a balance of
+ * 10000. Exactly half can succeed; the other half must be refused as insufficient funds.
+ */
+describe.each([1, 2])(
+  '10000 simultaneous debits on %i instance(s)',
+  (instanceCount) => {
+    let database: TestDatabase;
+    let instances: Instance[] = [];
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      // One at a time, so that the first applies the migrations; concurrent start has its own test.
+      for (let i = 0; i < instanceCount; i++) {
+        instances.push(await startInstance(database.url));
+      }
+    });
+
+    afterAll(async () => {
+      await Promise.all(instances.map((instance) => instance.stop()));
+      instances = [];
+      await database?.drop();
+    });
+
+    it('applies exactly 5000, refuses exactly 5000 with INSUFFICIENT_FUNDS, and ends at 0', async () => {
+      const burst = await fireBurst(
+        instances.map((instance) => instance.url),
+        '/users/1/balance',
+        { amount: -2 },
+        10_000,
+      );
+
+      console.log(
+        `${instanceCount} instance(s): ${burst.wallMs.toFixed(0)} ms for 10000 requests`,
+        burst.counts,
+      );
+      expect(burst.counts).toEqual({
+        '200': 5000,
+        '409 INSUFFICIENT_FUNDS': 5000,
+      });
+      const balances = burst.outcomes
+        .filter((outcome) => outcome.status === 200)
+        .map((outcome) => outcome.body.balance as number)
+        .sort((a, b) => a - b);
+      // Every successful debit saw a distinct balance: none was lost or applied twice.
+      expect(balances).toEqual(Array.from({ length: 5000 }, (_, i) => i * 2));
+      expect(await database.query('SELECT id, balance FROM users')).toEqual([
+        { id: 1, balance: 0 },
+      ]);
+    });
+  },
+);

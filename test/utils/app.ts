@@ -1,0 +1,20 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { App } from 'supertest/types';
+import { APP_OPTIONS, AppModule } from '../../src/app.module';
+import { DatabaseServer } from '../../src/database/database-server';
+
+/** Boots the real AppModule in this process, created as `main.ts` creates it, on the given database. */
+export async function bootApp(
+  databaseUrl: string,
+): Promise<INestApplication<App>> {
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+    .overrideProvider(DatabaseServer)
+    .useValue(new DatabaseServer(databaseUrl))
+    .compile();
+  const app =
+    moduleRef.createNestApplication<INestApplication<App>>(APP_OPTIONS);
+  app.useLogger(['error']);
+  await app.init();
+  return app;
+}
