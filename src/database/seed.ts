@@ -4,9 +4,10 @@ import { MIGRATION_LOCK } from './migrator';
 export const SEED_BALANCE = 10_000;
 
 /**
- * Creates user 1 with the seed balance on an empty database, exactly once: the same advisory
- * lock as the migrations makes concurrent starts take turns, and a table that already has
- * users is left alone, so a restart never re-seeds or resets a balance.
+ * Creates user 1 with the seed balance, recorded as its opening ledger entry, on an empty
+ * database only, exactly once: the same advisory lock as the migrations makes concurrent
+ * starts take turns, and a table that already has users is left alone, so a restart never
+ * re-seeds or resets a balance.
  */
 export async function seed(sequelize: Sequelize): Promise<void> {
   await sequelize.transaction(async (transaction) => {
@@ -15,8 +16,12 @@ export async function seed(sequelize: Sequelize): Promise<void> {
       transaction,
     });
     await sequelize.query(
-      `INSERT INTO users (balance)
-       SELECT :balance WHERE NOT EXISTS (SELECT 1 FROM users)`,
+      `WITH seeded AS (
+         INSERT INTO users (balance) SELECT :balance WHERE NOT EXISTS (SELECT FROM users)
+         RETURNING id, balance
+       )
+       INSERT INTO balance_transactions (user_id, amount, balance_after, type)
+       SELECT id, balance, balance, 'opening' FROM seeded`,
       { replacements: { balance: SEED_BALANCE }, transaction },
     );
   });

@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/sequelize';
+import { QueryTypes } from 'sequelize';
 import { Sequelize } from 'sequelize-typescript';
 import { BalanceResponse, UserResponse } from './dto/user.response';
 import { User } from './user.model';
+import { BalanceChangeRow, CHANGE_BALANCE_SQL } from './users.sql';
 import {
   BalanceLimitExceededError,
   InsufficientFundsError,
@@ -25,33 +27,32 @@ export class UsersService {
   }
 
   /**
-   * Credits (amount > 0) or debits (amount < 0) a user. The row lock serializes every change
-   * of this user's balance, across all instances, until the commit; the check runs under it.
+   * Credits (amount > 0) or debits (amount < 0) a user, in one statement inside a managed
+   * transaction: the user's row lock serializes every change of this balance, across all
+   * instances, until the commit, and the check and the ledger entry happen under it.
    */
   async changeBalance(
     userId: number,
     amount: number,
   ): Promise<BalanceResponse> {
     return this.sequelize.transaction(async (transaction) => {
-      const user = await this.users.findByPk(userId, {
-        transaction,
-        lock: transaction.LOCK.UPDATE,
-      });
-      if (!user) {
+      const [row] = await this.sequelize.query<BalanceChangeRow>(
+        CHANGE_BALANCE_SQL,
+        {
+          bind: [userId, amount, null],
+          transaction,
+          type: QueryTypes.SELECT,
+        },
+      );
+      if (!row) {
         throw new UserNotFoundError(userId);
       }
-      const balance = user.balance + amount;
-      if (balance < 0) {
-        throw new InsufficientFundsError(userId, user.balance, amount);
+      if (row.transaction_id === null) {
+        throw row.balance_before + amount < 0
+          ? new InsufficientFundsError(userId, row.balance_before, amount)
+          : new BalanceLimitExceededError(userId);
       }
-      if (balance > Number.MAX_SAFE_INTEGER) {
-        throw new BalanceLimitExceededError(userId);
-      }
-      await user.update(
-        { balance, version: user.version + 1 },
-        { transaction },
-      );
-      return { userId, balance, version: user.version };
+      return BalanceResponse.of(row);
     });
   }
 }

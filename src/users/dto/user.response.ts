@@ -1,8 +1,10 @@
 import { User } from '../user.model';
+import type { BalanceChangeRow } from '../users.sql';
 
 export class UserResponse {
   id!: number;
   balance!: number;
+  /** Grows by one with every change of the balance. */
   version!: number;
 
   static of(user: User): UserResponse {
@@ -14,4 +16,16 @@ export class BalanceResponse {
   userId!: number;
   balance!: number;
   version!: number;
+  /** The ledger entry of this change. */
+  transactionId!: number;
+
+  /** Maps an applied change, fresh or remembered under an idempotency key. */
+  static of(row: Omit<BalanceChangeRow, 'balance_before'>): BalanceResponse {
+    return {
+      userId: row.user_id!,
+      balance: row.balance!,
+      version: row.version!,
+      transactionId: row.transaction_id!,
+    };
+  }
 }

@@ -1,0 +1,3 @@
+DROP TABLE balance_transactions;
+DROP FUNCTION forbid_ledger_rewrite();
+DROP TABLE transfers;
