@@ -12,6 +12,7 @@ import { RequestValidationPipe } from './common/request-validation.pipe';
 import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { TransfersModule } from './transfers/transfers.module';
 import { UsersModule } from './users/users.module';
 
 /** How the app must be created, by `main.ts` and by tests alike: it parses bodies itself. */
@@ -28,6 +29,7 @@ export const APP_OPTIONS = {
     }),
     DatabaseModule,
     UsersModule,
+    TransfersModule,
     HealthModule,
   ],
   providers: [

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { bootApp } from './utils/app';
+import { expectLedgerConsistent } from './utils/invariants';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
 describe('POST /users/:id/balance', () => {
@@ -15,11 +16,15 @@ describe('POST /users/:id/balance', () => {
         [id],
       )
     )[0]?.balance;
-  const setBalance = (id: number, balance: number) =>
-    database.query('UPDATE users SET balance = $2 WHERE id = $1', [
-      id,
-      balance,
-    ]);
+  /** A fresh user for each test, its opening balance recorded in the ledger. */
+  const createUser = async (balance: number): Promise<number> => {
+    const response = await request(app.getHttpServer())
+      .post('/users')
+      .send({ balance })
+      .expect(201);
+    return (response.body as { id: number }).id;
+  };
+  let userId: number;
   const change = (id: number | string, body: unknown) =>
     request(app.getHttpServer())
       .post(`/users/${id}/balance`)
@@ -36,46 +41,55 @@ describe('POST /users/:id/balance', () => {
     await database?.drop();
   });
 
-  beforeEach(() => setBalance(1, 10_000));
+  beforeEach(async () => {
+    userId = await createUser(10_000);
+  });
 
-  it('seeds user 1 with a balance of 10000', async () => {
-    expect(await database.query('SELECT id, balance FROM users')).toEqual([
-      { id: 1, balance: 10_000 },
-    ]);
+  afterEach(() => expectLedgerConsistent(database));
+
+  it('seeds user 1 with a balance of 10000, recorded as its opening entry', async () => {
+    expect(
+      await database.query('SELECT id, balance FROM users WHERE id = 1'),
+    ).toEqual([{ id: 1, balance: 10_000 }]);
+    expect(
+      await database.query(
+        'SELECT amount, balance_after, type FROM balance_transactions WHERE user_id = 1',
+      ),
+    ).toEqual([{ amount: 10_000, balance_after: 10_000, type: 'opening' }]);
   });
 
   it('credits a positive amount', async () => {
-    const response = await change(1, { amount: 250 }).expect(200);
-    expect(response.body).toMatchObject({ userId: 1, balance: 10_250 });
-    expect(await balanceOf(1)).toBe(10_250);
+    const response = await change(userId, { amount: 250 }).expect(200);
+    expect(response.body).toMatchObject({ userId, balance: 10_250 });
+    expect(await balanceOf(userId)).toBe(10_250);
   });
 
   it('debits a negative amount', async () => {
-    const response = await change(1, { amount: -2 }).expect(200);
-    expect(response.body).toMatchObject({ userId: 1, balance: 9_998 });
-    expect(await balanceOf(1)).toBe(9_998);
+    const response = await change(userId, { amount: -2 }).expect(200);
+    expect(response.body).toMatchObject({ userId, balance: 9_998 });
+    expect(await balanceOf(userId)).toBe(9_998);
   });
 
   it('debits to exactly zero', async () => {
-    const response = await change(1, { amount: -10_000 }).expect(200);
-    expect(response.body).toMatchObject({ userId: 1, balance: 0 });
-    expect(await balanceOf(1)).toBe(0);
+    const response = await change(userId, { amount: -10_000 }).expect(200);
+    expect(response.body).toMatchObject({ userId, balance: 0 });
+    expect(await balanceOf(userId)).toBe(0);
   });
 
   it('grows the version by one with every change', async () => {
     const before = (
-      await request(app.getHttpServer()).get('/users/1').expect(200)
+      await request(app.getHttpServer()).get(`/users/${userId}`).expect(200)
     ).body as { version: number };
-    await change(1, { amount: -1 }).expect(200);
-    await change(1, { amount: 1 }).expect(200);
+    await change(userId, { amount: -1 }).expect(200);
+    await change(userId, { amount: 1 }).expect(200);
     const after = (
-      await request(app.getHttpServer()).get('/users/1').expect(200)
+      await request(app.getHttpServer()).get(`/users/${userId}`).expect(200)
     ).body as { version: number };
     expect(after.version).toBe(before.version + 2);
   });
 
   it('refuses a debit that would make the balance negative, and changes nothing', async () => {
-    const response = await change(1, { amount: -10_001 }).expect(409);
+    const response = await change(userId, { amount: -10_001 }).expect(409);
     expect(response.body).toEqual({
       statusCode: 409,
       error: 'Conflict',
@@ -83,27 +97,29 @@ describe('POST /users/:id/balance', () => {
       message: expect.any(String) as string,
       balance: 10_000,
     });
-    expect(await balanceOf(1)).toBe(10_000);
+    expect(await balanceOf(userId)).toBe(10_000);
   });
 
   it('refuses a credit past Number.MAX_SAFE_INTEGER with 422', async () => {
-    await setBalance(1, Number.MAX_SAFE_INTEGER - 5);
-    const response = await change(1, { amount: 6 }).expect(422);
+    userId = await createUser(Number.MAX_SAFE_INTEGER - 5);
+    const response = await change(userId, { amount: 6 }).expect(422);
     expect(response.body).toMatchObject({ code: 'BALANCE_LIMIT_EXCEEDED' });
-    expect(await balanceOf(1)).toBe(Number.MAX_SAFE_INTEGER - 5);
-    await change(1, { amount: 5 }).expect(200);
-    expect(await balanceOf(1)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(await balanceOf(userId)).toBe(Number.MAX_SAFE_INTEGER - 5);
+    await change(userId, { amount: 5 }).expect(200);
+    expect(await balanceOf(userId)).toBe(Number.MAX_SAFE_INTEGER);
   });
 
   it('answers 404 USER_NOT_FOUND for a user that does not exist', async () => {
-    const response = await change(2, { amount: 5 }).expect(404);
+    const response = await change(999_999, { amount: 5 }).expect(404);
     expect(response.body).toMatchObject({
       statusCode: 404,
       code: 'USER_NOT_FOUND',
     });
-    expect(await database.query('SELECT id FROM users WHERE id = 2')).toEqual(
-      [],
-    );
+    expect(
+      await database.query(
+        'SELECT id FROM balance_transactions WHERE user_id = 999999',
+      ),
+    ).toEqual([]);
   });
 
   describe('refuses every malformed request with 400 VALIDATION_FAILED and changes nothing', () => {
@@ -134,7 +150,7 @@ describe('POST /users/:id/balance', () => {
 
     it.each(badAmounts)('%s', async (_, body) => {
       const response = await request(app.getHttpServer())
-        .post('/users/1/balance')
+        .post(`/users/${userId}/balance`)
         .set('content-type', 'application/json')
         .send(body)
         .expect(400);
@@ -144,7 +160,7 @@ describe('POST /users/:id/balance', () => {
         code: 'VALIDATION_FAILED',
         message: expect.any(String) as string,
       });
-      expect(await balanceOf(1)).toBe(10_000);
+      expect(await balanceOf(userId)).toBe(10_000);
     });
 
     it.each([
@@ -161,7 +177,7 @@ describe('POST /users/:id/balance', () => {
     ])('an id of %p', async (id) => {
       const response = await change(id, { amount: -2 }).expect(400);
       expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED' });
-      expect(await balanceOf(1)).toBe(10_000);
+      expect(await balanceOf(userId)).toBe(10_000);
     });
   });
 
@@ -171,22 +187,22 @@ describe('POST /users/:id/balance', () => {
       'application/x-www-form-urlencoded',
     ]) {
       const response = await request(app.getHttpServer())
-        .post('/users/1/balance')
+        .post(`/users/${userId}/balance`)
         .set('content-type', contentType)
         .send('amount=-2')
         .expect(415);
       expect(response.body).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
     }
-    expect(await balanceOf(1)).toBe(10_000);
+    expect(await balanceOf(userId)).toBe(10_000);
   });
 
   it('refuses an oversized body with 413 and changes nothing', async () => {
-    const response = await change(1, {
+    const response = await change(userId, {
       amount: -2,
       padding: 'x'.repeat(4096),
     }).expect(413);
     expect(response.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
-    expect(await balanceOf(1)).toBe(10_000);
+    expect(await balanceOf(userId)).toBe(10_000);
   });
 
   it('answers unknown routes with 404 NOT_FOUND', async () => {
@@ -197,13 +213,13 @@ describe('POST /users/:id/balance', () => {
   });
 
   it('never leaks internals in an error', async () => {
-    const response = await change(1, {
+    const response = await change(userId, {
       amount: '; DROP TABLE users; --',
     }).expect(400);
     expect(JSON.stringify(response.body)).not.toMatch(
       /SELECT|at \w+ \(|node_modules|sequelize/i,
     );
-    expect(await balanceOf(1)).toBe(10_000);
+    expect(await balanceOf(userId)).toBe(10_000);
   });
 });
 

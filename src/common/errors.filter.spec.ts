@@ -130,6 +130,9 @@ describe('ErrorsFilter', () => {
       code: 'INTERNAL_ERROR',
       message: 'Internal server error',
     });
-    expect(loggedError).toHaveBeenCalledWith(expect.stringContaining('SELEC'));
+    expect(loggedError).toHaveBeenCalledWith(
+      'SequelizeDatabaseError: syntax error at or near "SELEC"',
+      expect.any(String),
+    );
   });
 });

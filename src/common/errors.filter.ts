@@ -104,9 +104,15 @@ export class ErrorsFilter implements ExceptionFilter {
         'The database is unavailable; retry shortly',
       );
     }
-    this.logger.error(
-      exception instanceof Error ? exception.stack : String(exception),
-    );
+    if (exception instanceof Error) {
+      // Sequelize's stack starts without the message: log both.
+      this.logger.error(
+        `${exception.name}: ${exception.message}`,
+        exception.stack,
+      );
+    } else {
+      this.logger.error(String(exception));
+    }
     return errorBody(
       HttpStatus.INTERNAL_SERVER_ERROR,
       'INTERNAL_ERROR',

@@ -1,5 +1,4 @@
-import { User } from '../user.model';
-import type { BalanceChangeRow } from '../users.sql';
+import type { BalanceChangeRow, UserRow } from '../users.sql';
 
 export class UserResponse {
   id!: number;
@@ -7,7 +6,7 @@ export class UserResponse {
   /** Grows by one with every change of the balance. */
   version!: number;
 
-  static of(user: User): UserResponse {
+  static of(user: UserRow): UserResponse {
     return { id: user.id, balance: user.balance, version: user.version };
   }
 }
@@ -20,12 +19,12 @@ export class BalanceResponse {
   transactionId!: number;
 
   /** Maps an applied change, fresh or remembered under an idempotency key. */
-  static of(row: Omit<BalanceChangeRow, 'balance_before'>): BalanceResponse {
+  static of(row: BalanceChangeRow): BalanceResponse {
     return {
-      userId: row.user_id!,
-      balance: row.balance!,
-      version: row.version!,
-      transactionId: row.transaction_id!,
+      userId: row.user_id,
+      balance: row.balance,
+      version: row.version,
+      transactionId: row.transaction_id,
     };
   }
 }

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/sequelize';
+import { DatabaseError, QueryTypes, Transaction } from 'sequelize';
+import { Sequelize } from 'sequelize-typescript';
+import type { IdempotencyKey } from './idempotency-key.decorator';
+import {
+  IdempotencyKeyInUseError,
+  IdempotencyKeyReusedError,
+} from './idempotency.errors';
+
+/**
+ * Takes the key for this transaction. A key still claimed by a transaction in flight makes
+ * this INSERT wait until that one commits (then the key is taken) or rolls back (then it is
+ * ours). A key older than 24 hours is taken over.
+ */
+const CLAIM_SQL = `
+INSERT INTO idempotency_keys (key, fingerprint) VALUES ($1, $2)
+ON CONFLICT (key) DO UPDATE
+SET fingerprint = excluded.fingerprint, status = NULL, response = NULL, created_at = now()
+WHERE idempotency_keys.created_at < now() - interval '24 hours'
+RETURNING key`;
+
+const STORED_SQL = `SELECT fingerprint, response FROM idempotency_keys WHERE key = $1`;
+
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/**
+ * Idempotency keys live in the same transaction as the change of money they stand for: the
+ * claim comes first (before any row lock, so keys and rows are always locked in that order),
+ * and the statement that changes money stores its result under the key. A refused request
+ * rolls back, so its key is not remembered.
+ */
+@Injectable()
+export class IdempotencyService {
+  constructor(@InjectConnection() private readonly sequelize: Sequelize) {}
+
+  /**
+   * Claims the key inside `transaction`. Returns undefined when the key is now this
+   * transaction's, or the stored result of the request that used it first.
+   */
+  async claim(
+    transaction: Transaction,
+    { key, fingerprint }: IdempotencyKey,
+  ): Promise<unknown> {
+    const claimed = await this.sequelize
+      .query(CLAIM_SQL, {
+        bind: [key, fingerprint],
+        transaction,
+        type: QueryTypes.SELECT,
+      })
+      .catch((error: unknown) => {
+        const code =
+          error instanceof DatabaseError &&
+          (error.parent as { code?: string }).code;
+        throw code === LOCK_NOT_AVAILABLE
+          ? new IdempotencyKeyInUseError()
+          : error;
+      });
+    if (claimed.length > 0) {
+      return undefined;
+    }
+    // A new statement: it sees the row committed while the claim waited.
+    const [stored] = await this.sequelize.query<{
+      fingerprint: string;
+      response: unknown;
+    }>(STORED_SQL, { bind: [key], transaction, type: QueryTypes.SELECT });
+    if (stored.fingerprint !== fingerprint) {
+      throw new IdempotencyKeyReusedError();
+    }
+    return stored.response;
+  }
+}
