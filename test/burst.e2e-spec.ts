@@ -1,5 +1,6 @@
 import { fireBurst } from './utils/burst';
 import { type Instance, startInstance } from './utils/instance';
+import { expectLedgerConsistent } from './utils/invariants';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
 /**
@@ -51,6 +52,13 @@ describe.each([1, 2])(
       expect(await database.query('SELECT id, balance FROM users')).toEqual([
         { id: 1, balance: 0 },
       ]);
+      // The ledger explains it: the opening 10000, then exactly the 5000 acknowledged debits.
+      expect(await expectLedgerConsistent(database)).toEqual(new Map([[1, 0]]));
+      expect(
+        await database.query(
+          "SELECT count(*)::int AS debits FROM balance_transactions WHERE type = 'debit'",
+        ),
+      ).toEqual([{ debits: 5000 }]);
     });
   },
 );

@@ -53,6 +53,10 @@ class DatabaseServerModule {}
           // A burst of 10000 requests queues here; the wait must outlast its drain.
           acquire: 60_000,
         },
+        dialectOptions: {
+          // A bound on any wait for a row or key lock; see isDatabaseUnavailable.
+          lock_timeout: 10_000,
+        },
         retryAttempts: 5,
         retryDelay: 1_000,
       }),

@@ -1,0 +1,208 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import type { App } from 'supertest/types';
+import { call } from './utils/api';
+import { bootApp } from './utils/app';
+import { startInstance } from './utils/instance';
+import { expectLedgerConsistent } from './utils/invariants';
+import { createTestDatabase, type TestDatabase } from './utils/test-database';
+
+describe('Idempotency-Key', () => {
+  let database: TestDatabase;
+  let app: INestApplication<App>;
+  let keys = 0;
+  const newKey = () => `key-${process.pid}-${++keys}`;
+
+  const post = (path: string, body: object, key?: string) => {
+    const pending = request(app.getHttpServer()).post(path).send(body);
+    return key === undefined ? pending : pending.set('Idempotency-Key', key);
+  };
+  const createUser = async (balance: number): Promise<number> =>
+    ((await post('/users', { balance }).expect(201)).body as { id: number }).id;
+  const entriesOf = async (userId: number) =>
+    (
+      await database.query<{ count: number }>(
+        'SELECT count(*)::int AS count FROM balance_transactions WHERE user_id = $1',
+        [userId],
+      )
+    )[0].count;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    app = await bootApp(database.url);
+  });
+
+  afterEach(() => expectLedgerConsistent(database));
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('applies a change once when the same key is fired 50 times at once, and answers all 50 alike', async () => {
+    const user = await createUser(1_000);
+    const key = newKey();
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        post(`/users/${user}/balance`, { amount: -7 }, key),
+      ),
+    );
+    expect(responses.map((response) => response.status)).toEqual(
+      Array(50).fill(200),
+    );
+    const bodies = new Set(
+      responses.map((response) => JSON.stringify(response.body)),
+    );
+    expect(bodies.size).toBe(1);
+    expect(
+      responses.filter(
+        (response) => response.headers['idempotent-replayed'] === 'true',
+      ),
+    ).toHaveLength(49);
+    expect(await entriesOf(user)).toBe(2);
+    await request(app.getHttpServer())
+      .get(`/users/${user}`)
+      .expect(200, { id: user, balance: 993, version: 2 });
+  });
+
+  it('replays transfers and user creation with their 201 and the same body', async () => {
+    const [alice, bob] = [await createUser(50), await createUser(0)];
+    const key = newKey();
+    const first = await post(
+      '/transfers',
+      { fromUserId: alice, toUserId: bob, amount: 20 },
+      key,
+    ).expect(201);
+    const again = await post(
+      '/transfers',
+      { amount: 20, toUserId: bob, fromUserId: alice },
+      key,
+    ).expect(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(await entriesOf(alice)).toBe(2);
+
+    const userKey = newKey();
+    const created = await post('/users', { balance: 5 }, userKey).expect(201);
+    const replayed = await post('/users', { balance: 5 }, userKey).expect(201);
+    expect(replayed.body).toEqual(created.body);
+    expect(
+      await database.query(
+        'SELECT count(*)::int AS count FROM users WHERE balance = 5',
+      ),
+    ).toEqual([{ count: 1 }]);
+  });
+
+  it('refuses the same key with another body, path or method with 422, changing nothing', async () => {
+    const user = await createUser(100);
+    const key = newKey();
+    await post(`/users/${user}/balance`, { amount: -1 }, key).expect(200);
+    for (const [path, body] of [
+      [`/users/${user}/balance`, { amount: -2 }],
+      [`/users/${user}/balance`, { amount: 1 }],
+      ['/users', { balance: 1 }],
+    ] as const) {
+      const response = await post(path, body, key).expect(422);
+      expect(response.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    }
+    await request(app.getHttpServer())
+      .get(`/users/${user}`)
+      .expect(200, { id: user, balance: 99, version: 2 });
+  });
+
+  it('does not remember a refused request: a debit retried with its key after a top-up succeeds', async () => {
+    const user = await createUser(10);
+    const key = newKey();
+    const refused = await post(
+      `/users/${user}/balance`,
+      { amount: -25 },
+      key,
+    ).expect(409);
+    expect(refused.body).toMatchObject({
+      code: 'INSUFFICIENT_FUNDS',
+      balance: 10,
+    });
+    await post(`/users/${user}/balance`, { amount: 20 }).expect(200);
+    const retried = await post(
+      `/users/${user}/balance`,
+      { amount: -25 },
+      key,
+    ).expect(200);
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+    expect(retried.body).toMatchObject({ balance: 5 });
+    const replayed = await post(
+      `/users/${user}/balance`,
+      { amount: -25 },
+      key,
+    ).expect(200);
+    expect(replayed.body).toEqual(retried.body);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['too long', 'k'.repeat(256)],
+    ['not ASCII', 'cl\u00e9'],
+  ])('refuses a key that is %s with 400, changing nothing', async (_, key) => {
+    const user = await createUser(10);
+    const response = await post(`/users/${user}/balance`, { amount: -1 }, key);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+    await request(app.getHttpServer())
+      .get(`/users/${user}`)
+      .expect(200, { id: user, balance: 10, version: 1 });
+  });
+
+  it('accepts a key of 255 printable characters', async () => {
+    const user = await createUser(10);
+    await post(
+      `/users/${user}/balance`,
+      { amount: -1 },
+      '~'.repeat(255),
+    ).expect(200);
+  });
+});
+
+describe('Idempotency-Key across a restart', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('replays the stored response from another process, without changing money twice', async () => {
+    const key = `restart-${process.pid}`;
+    const first = await startInstance(database.url);
+    const applied = await call(
+      first.url,
+      'POST',
+      '/users/1/balance',
+      { amount: -300 },
+      { 'Idempotency-Key': key },
+    );
+    expect(applied.status).toBe(200);
+    expect(await first.stop()).not.toBe(1);
+
+    const second = await startInstance(database.url);
+    try {
+      const replayed = await call(
+        second.url,
+        'POST',
+        '/users/1/balance',
+        { amount: -300 },
+        { 'Idempotency-Key': key },
+      );
+      expect(replayed.status).toBe(200);
+      expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+      expect(replayed.body).toEqual(applied.body);
+      expect(
+        await database.query('SELECT balance FROM users WHERE id = 1'),
+      ).toEqual([{ balance: 9_700 }]);
+    } finally {
+      await second.stop();
+    }
+  });
+});
