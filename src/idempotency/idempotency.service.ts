@@ -1,4 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
 import { InjectConnection } from '@nestjs/sequelize';
 import { DatabaseError, QueryTypes, Transaction } from 'sequelize';
 import { Sequelize } from 'sequelize-typescript';
@@ -24,6 +29,10 @@ const STORED_SQL = `SELECT fingerprint, response FROM idempotency_keys WHERE key
 
 const LOCK_NOT_AVAILABLE = '55P03';
 
+/** Keys are kept at least 24 hours; older ones are purged hourly (from every instance: harmless). */
+const PURGE_SQL = `DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`;
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+
 /**
  * Idempotency keys live in the same transaction as the change of money they stand for: the
  * claim comes first (before any row lock, so keys and rows are always locked in that order),
@@ -31,8 +40,27 @@ const LOCK_NOT_AVAILABLE = '55P03';
  * rolls back, so its key is not remembered.
  */
 @Injectable()
-export class IdempotencyService {
+export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(IdempotencyService.name);
+  private purgeTimer?: NodeJS.Timeout;
+
   constructor(@InjectConnection() private readonly sequelize: Sequelize) {}
+
+  onModuleInit(): void {
+    this.purgeTimer = setInterval(() => {
+      this.sequelize
+        .query(PURGE_SQL)
+        .catch((error: unknown) =>
+          this.logger.warn(
+            `Purging expired idempotency keys failed: ${String(error)}`,
+          ),
+        );
+    }, PURGE_INTERVAL_MS).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.purgeTimer);
+  }
 
   /**
    * Claims the key inside `transaction`. Returns undefined when the key is now this
