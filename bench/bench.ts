@@ -125,13 +125,20 @@ interface Summary {
   maxMs: number;
   connectP99Ms: number | null;
   peakRssMb: number | null;
-  /** The outcome counts of each run. */
-  counts: Record<string, number>[];
+  /** The outcome counts of the median run (by wall time). */
+  counts: Record<string, number>;
+  wallMsPerRun: number[];
 }
 
 function medianOrNull(values: (number | undefined)[]): number | null {
   const defined = values.filter((value) => value !== undefined);
   return defined.length ? median(defined) : null;
+}
+
+/** The run whose wall time is the median: its latencies are the ones drawn. */
+function medianRun(samples: Sample[]): Sample {
+  const sorted = [...samples].sort((a, b) => a.wallMs - b.wallMs);
+  return sorted[Math.ceil(sorted.length / 2) - 1];
 }
 
 function summarize(scenario: Scenario, samples: Sample[]): Summary {
@@ -152,14 +159,9 @@ function summarize(scenario: Scenario, samples: Sample[]): Summary {
       ),
     ),
     peakRssMb: medianOrNull(samples.map((s) => s.peakRssMb)),
-    counts: samples.map((s) => s.counts),
+    counts: medianRun(samples).counts,
+    wallMsPerRun: samples.map((s) => s.wallMs),
   };
-}
-
-/** The run whose wall time is the median: its latencies are the ones drawn. */
-function medianRun(samples: Sample[]): Sample {
-  const sorted = [...samples].sort((a, b) => a.wallMs - b.wallMs);
-  return sorted[Math.ceil(sorted.length / 2) - 1];
 }
 
 function formatTable(summaries: Summary[]): string {
@@ -187,7 +189,7 @@ function formatTable(summaries: Summary[]): string {
     ms(s.maxMs),
     ms(s.connectP99Ms),
     ms(s.peakRssMb),
-    Object.entries(s.counts[Math.ceil(s.counts.length / 2) - 1])
+    Object.entries(s.counts)
       .map(([kind, count]) => `${kind}: ${count}`)
       .join(', '),
   ]);

@@ -46,7 +46,7 @@ export function latencyCdfSvg(title: string, series: ChartSeries[]): string {
   for (let ms = 0; ms <= xMax; ms += step) {
     parts.push(
       `<line x1="${x(ms)}" y1="${y(0)}" x2="${x(ms)}" y2="${y(1)}" stroke="#eee"/>`,
-      `<text x="${x(ms)}" y="${y(0) + 16}" text-anchor="middle">${ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`}</text>`,
+      `<text x="${x(ms)}" y="${y(0) + 16}" text-anchor="middle">${ms === 0 ? '0' : ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`}</text>`,
     );
   }
   for (const share of [0, 0.25, 0.5, 0.75, 1]) {
