@@ -5,6 +5,8 @@ export interface Outcome {
   body: { code?: string; [field: string]: unknown };
   /** Milliseconds from firing to the last byte of the response. */
   latencyMs: number;
+  /** Milliseconds from firing to the TCP connect; undefined when a kept-alive socket was reused. */
+  connectMs?: number;
 }
 
 export interface BurstResult {
@@ -14,8 +16,14 @@ export interface BurstResult {
   counts: Record<string, number>;
 }
 
-function post(agent: Agent, url: URL, body: string): Promise<Outcome> {
+/** POSTs a JSON body through the agent; every result, a transport failure included, is an outcome. */
+export function postJson(
+  agent: Agent,
+  url: URL,
+  body: string,
+): Promise<Outcome> {
   const fired = performance.now();
+  let connectMs: number | undefined;
   return new Promise((resolve) => {
     const req = request(
       url,
@@ -42,16 +50,23 @@ function post(agent: Agent, url: URL, body: string): Promise<Outcome> {
             status: response.statusCode ?? 0,
             body: parsed,
             latencyMs: performance.now() - fired,
+            connectMs,
           });
         });
       },
     );
+    req.on('socket', (socket) => {
+      if (socket.connecting) {
+        socket.once('connect', () => (connectMs = performance.now() - fired));
+      }
+    });
     // A transport failure is an outcome too (status 0), never a thrown error.
     req.on('error', (error) =>
       resolve({
         status: 0,
         body: { code: error.message },
         latencyMs: performance.now() - fired,
+        connectMs,
       }),
     );
     req.end(body);
@@ -73,15 +88,20 @@ export async function fireBurst(
   const started = performance.now();
   const outcomes = await Promise.all(
     Array.from({ length: count }, (_, i) =>
-      post(agent, new URL(path, baseUrls[i % baseUrls.length]), body),
+      postJson(agent, new URL(path, baseUrls[i % baseUrls.length]), body),
     ),
   );
   const wallMs = performance.now() - started;
   agent.destroy();
+  return { outcomes, wallMs, counts: countOutcomes(outcomes) };
+}
+
+/** How many outcomes had each `status` or `status code`, e.g. `409 INSUFFICIENT_FUNDS`. */
+export function countOutcomes(outcomes: Outcome[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const { status, body: responseBody } of outcomes) {
-    const key = status === 200 ? '200' : `${status} ${responseBody.code}`;
+  for (const { status, body } of outcomes) {
+    const key = status === 200 ? '200' : `${status} ${body.code}`;
     counts[key] = (counts[key] ?? 0) + 1;
   }
-  return { outcomes, wallMs, counts };
+  return counts;
 }

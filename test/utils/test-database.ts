@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client, type QueryResultRow, TypeOverrides, types } from 'pg';
 
-const PREFIX = 'balance_test_';
+const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
+const TEST_PREFIX = 'balance_test_';
 
 export interface TestDatabase {
   name: string;
@@ -14,17 +15,21 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-function serverUrl(database: string): string {
-  const url = new URL(
-    process.env.TEST_DATABASE_URL ??
-      'postgres://postgres@127.0.0.1:5432/postgres',
-  );
+export interface ScratchDatabaseOptions {
+  /** Any URL on the server; its database part is ignored. Default: TEST_DATABASE_URL. */
+  server?: string;
+  /** Names start with it; only databases with this prefix are ever dropped. */
+  prefix?: string;
+}
+
+function databaseUrl(server: string, database: string): string {
+  const url = new URL(server);
   url.pathname = `/${database}`;
   return url.toString();
 }
 
 /** BIGINTs as numbers, as the service reads them (its schema keeps them within 2^53). */
-const numericBigints = new TypeOverrides();
+export const numericBigints = new TypeOverrides();
 numericBigints.setTypeParser(types.builtins.INT8, Number);
 
 async function withClient<T>(
@@ -41,14 +46,17 @@ async function withClient<T>(
 }
 
 /**
- * A fresh, empty database on the test server, for one test file. Only databases made here
- * (named with the test prefix) are ever dropped.
+ * A fresh, empty database on the test server, for one test file (or one benchmark run). Only
+ * databases made here (named with the prefix) are ever dropped.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `${PREFIX}${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = serverUrl('postgres');
+export async function createTestDatabase({
+  server = process.env.TEST_DATABASE_URL ?? DEFAULT_SERVER,
+  prefix = TEST_PREFIX,
+}: ScratchDatabaseOptions = {}): Promise<TestDatabase> {
+  const name = `${prefix}${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = databaseUrl(server, 'postgres');
   await withClient(admin, (client) => client.query(`CREATE DATABASE ${name}`));
-  const url = serverUrl(name);
+  const url = databaseUrl(server, name);
   return {
     name,
     url,
@@ -61,7 +69,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         async (client) => (await client.query<Row>(sql, params)).rows,
       ),
     drop: async () => {
-      if (!name.startsWith(PREFIX)) {
+      if (!name.startsWith(prefix)) {
         throw new Error(`Refusing to drop ${name}: not a test database`);
       }
       await withClient(admin, (client) =>
