@@ -12,6 +12,7 @@ import { SEED_BALANCE, seed } from '../src/database/seed';
 import {
   type BalanceChangeRow,
   CHANGE_BALANCE_SQL,
+  LOCK_USER_SQL,
 } from '../src/users/users.sql';
 import {
   countOutcomes,
@@ -263,17 +264,21 @@ export async function rawHttpFloor(requests: number): Promise<Sample> {
 /** Applies one debit on a pooled connection; true if applied, false if refused. */
 type Debit = (client: PoolClient) => Promise<boolean>;
 
-/** The service's statement, in its transaction: BEGIN, the statement, COMMIT (3 round trips). */
+/**
+ * The service's statements, in its transaction: BEGIN, the row lock, the write, COMMIT
+ * (4 round trips, as `UsersService.changeBalance` sends them).
+ */
 const serviceDebit: Debit = async (client) => {
   await client.query('BEGIN');
   try {
+    await client.query(LOCK_USER_SQL, [HOT_USER]);
     const { rows } = await client.query<BalanceChangeRow>(CHANGE_BALANCE_SQL, [
       HOT_USER,
       DEBIT,
       null,
     ]);
     await client.query('COMMIT');
-    return rows[0].transaction_id !== null;
+    return rows.length > 0;
   } catch (error) {
     await client.query('ROLLBACK');
     throw error;
