@@ -19,10 +19,10 @@ import {
 } from './users.errors';
 import {
   BalanceChangeRow,
-  CHANGE_BALANCE_SQL,
+  BalanceChangeRows,
+  changeBalanceSql,
   CREATE_USER_SQL,
   HISTORY_SQL,
-  LOCK_USER_SQL,
   LedgerEntryRow,
   UserRow,
 } from './users.sql';
@@ -67,7 +67,7 @@ export class UsersService {
   /**
    * Credits (amount > 0) or debits (amount < 0) a user in a managed transaction: the row
    * lock serializes every change of this balance, across all instances, until the commit;
-   * the check, the write and the ledger entry happen under it, in one statement.
+   * the check, the write and the ledger entry happen under it, in one round trip.
    */
   async changeBalance(
     userId: number,
@@ -81,28 +81,21 @@ export class UsersService {
       if (stored) {
         return new Replayed(BalanceResponse.of(stored as BalanceChangeRow));
       }
-      const [user] = await this.sequelize.query<{ balance: number }>(
-        LOCK_USER_SQL,
-        { bind: [userId], transaction, type: QueryTypes.SELECT },
-      );
-      if (!user) {
+      // Both statements' rows, concatenated by Sequelize: see changeBalanceSql.
+      const [locked, applied] = (await this.sequelize.query(
+        changeBalanceSql(userId, amount, idempotencyKey?.key ?? null),
+        { transaction, type: QueryTypes.SELECT },
+      )) as BalanceChangeRows;
+      if (!locked) {
         throw new UserNotFoundError(userId);
       }
-      const [row] = await this.sequelize.query<BalanceChangeRow>(
-        CHANGE_BALANCE_SQL,
-        {
-          bind: [userId, amount, idempotencyKey?.key ?? null],
-          transaction,
-          type: QueryTypes.SELECT,
-        },
-      );
-      if (!row) {
+      if (!applied) {
         // Under the lock, the balance cannot have moved: a debit was short, or a credit too big.
         throw amount < 0
-          ? new InsufficientFundsError(userId, user.balance, amount)
+          ? new InsufficientFundsError(userId, locked.locked_balance, amount)
           : new BalanceLimitExceededError(userId);
       }
-      return BalanceResponse.of(row);
+      return BalanceResponse.of(applied);
     });
   }
 
