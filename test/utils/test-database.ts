@@ -3,14 +3,17 @@ import { Client, type QueryResultRow, TypeOverrides, types } from 'pg';
 
 const PREFIX = 'balance_test_';
 
-export interface TestDatabase {
-  name: string;
-  url: string;
-  /** Runs one query on the test database, on a connection of its own. */
+export interface Queryable {
+  /** Runs one query on the database, on a connection of its own. */
   query<Row extends QueryResultRow>(
     sql: string,
     params?: unknown[],
   ): Promise<Row[]>;
+}
+
+export interface TestDatabase extends Queryable {
+  name: string;
+  url: string;
   drop(): Promise<void>;
 }
 
@@ -40,6 +43,20 @@ async function withClient<T>(
   }
 }
 
+/** Queries on the database at `url`, one connection per query. */
+export function databaseAt(url: string): Queryable {
+  return {
+    query: async <Row extends QueryResultRow>(
+      sql: string,
+      params?: unknown[],
+    ) =>
+      withClient(
+        url,
+        async (client) => (await client.query<Row>(sql, params)).rows,
+      ),
+  };
+}
+
 /**
  * A fresh, empty database on the test server, for one test file. Only databases made here
  * (named with the test prefix) are ever dropped.
@@ -52,14 +69,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     name,
     url,
-    query: async <Row extends QueryResultRow>(
-      sql: string,
-      params?: unknown[],
-    ) =>
-      withClient(
-        url,
-        async (client) => (await client.query<Row>(sql, params)).rows,
-      ),
+    ...databaseAt(url),
     drop: async () => {
       if (!name.startsWith(PREFIX)) {
         throw new Error(`Refusing to drop ${name}: not a test database`);
