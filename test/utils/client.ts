@@ -31,7 +31,7 @@ export function send(
       resolve({ status, body: parsed, latencyMs: performance.now() - fired });
     let req: ReturnType<typeof request>;
     try {
-      req = request(new URL(path, baseUrl), {
+      req = request(new URL(`${baseUrl}${path}`), {
         agent: false,
         method,
         timeout: timeoutMs,
