@@ -50,8 +50,7 @@ class DatabaseServerModule {}
         pool: {
           max: config.get('DB_POOL_MAX', { infer: true }),
           min: 0,
-          // A burst of 10000 requests queues here; the wait must outlast its drain.
-          acquire: 60_000,
+          acquire: config.get('DB_POOL_ACQUIRE_TIMEOUT_MS', { infer: true }),
         },
         retryAttempts: 5,
         retryDelay: 1_000,
