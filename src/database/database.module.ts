@@ -12,6 +12,10 @@ import { seed } from './seed';
 // This is the one place where that conversion happens.
 types.setTypeParser(types.builtins.INT8, Number);
 
+/** Bounds on waiting for an unresponsive PostgreSQL (documented in the README's Guarantees). */
+export const CONNECT_TIMEOUT_MS = 5_000;
+export const QUERY_TIMEOUT_MS = 10_000;
+
 @Module({
   providers: [
     {
@@ -47,6 +51,14 @@ class DatabaseServerModule {}
         synchronize: false,
         // Logging every query costs CPU on every request.
         logging: false,
+        dialectOptions: {
+          // An unresponsive server (frozen, partitioned) must not hold a request forever: a
+          // connection attempt gives up after 5 s, a query after 10 s (Sequelize then discards
+          // the connection, so its transaction rolls back). Both answer 503; see README.
+          connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+          query_timeout: QUERY_TIMEOUT_MS,
+          keepAlive: true,
+        },
         pool: {
           max: config.get('DB_POOL_MAX', { infer: true }),
           min: 0,
