@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Books, type Operation, readOpening, requestOf } from '../utils/bank';
@@ -14,6 +15,12 @@ import { databaseAt, type Queryable } from '../utils/test-database';
 
 /** The documented bound (README, "Guarantees"): no request waits longer while PostgreSQL is down. */
 const FAIL_FAST_MS = 5_000;
+/**
+ * The documented bound while PostgreSQL is unresponsive (frozen, partitioned) and the pool is
+ * not saturated: a 5 s connect timeout, a 10 s query timeout and a 10 s rollback timeout, plus
+ * slack for a loaded machine. A saturated pool adds up to DB_POOL_ACQUIRE_TIMEOUT_MS.
+ */
+const UNRESPONSIVE_BOUND_MS = 30_000;
 /** How long the same processes may take to serve again once PostgreSQL is back. */
 const RECOVERY_MS = 10_000;
 
@@ -58,6 +65,18 @@ describe('PostgreSQL going away mid-burst', () => {
       method: 'GET',
       timeoutMs: FAIL_FAST_MS * 2,
     });
+
+  const waitUntilHealthy = async () => {
+    const started = performance.now();
+    while (performance.now() - started < RECOVERY_MS) {
+      const answers = await Promise.all(instances.map(health));
+      if (answers.every((answer) => answer.status === 200)) {
+        return performance.now() - started;
+      }
+      await sleep(200);
+    }
+    throw new Error('The instances did not recover');
+  };
 
   it('answers 503 fast while it is down, and the same processes recover by themselves', async () => {
     const books = new Books(await readOpening(database, [1]));
@@ -147,5 +166,76 @@ describe('PostgreSQL going away mid-burst', () => {
         uncertain: [],
       }),
     ).toEqual([]);
+  });
+
+  it('answers 503 within a bound while it is unresponsive, and recovers when it answers again', async () => {
+    await waitUntilHealthy();
+    const books = new Books(await readOpening(database, [1]));
+    // SIGSTOP the server and its backends: connections stay open, nothing answers.
+    const postmaster = Number(
+      (await readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0],
+    );
+    const backends = execFileSync('ps', [
+      '-o',
+      'pid=',
+      '--ppid',
+      String(postmaster),
+    ])
+      .toString()
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    const frozen = [postmaster, ...backends];
+    frozen.forEach((pid) => process.kill(pid, 'SIGSTOP'));
+    let outcomes: Awaited<ReturnType<typeof send>>[];
+    let healthFrozen: Awaited<ReturnType<typeof send>>[];
+    try {
+      const debit: Operation = { kind: 'debit', userId: 1, amount: 1 };
+      const { path, body } = requestOf(debit);
+      [outcomes, healthFrozen] = await Promise.all([
+        Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            send(instances[i % 2].url, path, {
+              body,
+              timeoutMs: UNRESPONSIVE_BOUND_MS * 2,
+            }),
+          ),
+        ),
+        sleep(500).then(() => Promise.all(instances.map(health))),
+      ]);
+      outcomes.forEach((outcome) => books.record(debit, [outcome], [503]));
+    } finally {
+      frozen.forEach((pid) => process.kill(pid, 'SIGCONT'));
+    }
+    const recoveryMs = await waitUntilHealthy();
+    const after = await send(instances[0].url, '/users/1/balance', {
+      body: { amount: -1 },
+    });
+
+    console.log(
+      `unresponsive: ${books.counts['503 SERVICE_UNAVAILABLE']} × 503, slowest ` +
+        `${Math.max(...outcomes.map((o) => o.latencyMs)).toFixed(0)} ms; recovered in ${recoveryMs.toFixed(0)} ms`,
+    );
+    expect(books.anomalies).toEqual([]);
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe(503);
+      expect(outcome.body.code).toBe('SERVICE_UNAVAILABLE');
+      expect(outcome.latencyMs).toBeLessThan(UNRESPONSIVE_BOUND_MS);
+    }
+    for (const answer of healthFrozen) {
+      expect(answer.status).toBe(503);
+      expect(answer.latencyMs).toBeLessThan(FAIL_FAST_MS);
+    }
+    expect(after.status).toBe(200);
+    // A 503 after a timeout is not a promise that nothing happened (the COMMIT may have been on
+    // its way): those debits are uncertain, every acknowledged one must be there.
+    books.acknowledged.push({
+      userId: 1,
+      amount: -1,
+      balanceAfter: after.body.balance as number,
+    });
+    expect(await invariantViolations(database, books.expectations())).toEqual(
+      [],
+    );
   });
 });
