@@ -78,15 +78,18 @@ function byUser<T extends { userId: number }>(items: T[]): Map<number, T[]> {
 
 /** The sums (and counts) that some subset of `amounts` can make. */
 function subsetSums(amounts: number[]): Map<number, Set<number>> {
+  const multiplicity = new Map<number, number>();
+  amounts.forEach((a) => multiplicity.set(a, (multiplicity.get(a) ?? 0) + 1));
   let reachable = new Map<number, Set<number>>([[0, new Set([0])]]);
-  for (const amount of amounts) {
-    const next = new Map(
-      [...reachable].map(([sum, counts]) => [sum, new Set(counts)]),
-    );
+  // Equal amounts taken together: k of them add k × amount, whichever they are.
+  for (const [amount, times] of multiplicity) {
+    const next = new Map<number, Set<number>>();
     for (const [sum, counts] of reachable) {
-      const target = next.get(sum + amount) ?? new Set<number>();
-      counts.forEach((count) => target.add(count + 1));
-      next.set(sum + amount, target);
+      for (let k = 0; k <= times; k++) {
+        const target = next.get(sum + k * amount) ?? new Set<number>();
+        counts.forEach((count) => target.add(count + k));
+        next.set(sum + k * amount, target);
+      }
     }
     reachable = next;
   }
