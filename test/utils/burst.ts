@@ -1,10 +1,11 @@
-import { Agent, request } from 'node:http';
+import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 
 export interface Outcome {
   status: number;
   body: { code?: string; [field: string]: unknown };
   /** Milliseconds from firing to the last byte of the response. */
   latencyMs: number;
+  headers?: IncomingHttpHeaders;
 }
 
 export interface BurstResult {

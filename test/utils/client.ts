@@ -27,8 +27,17 @@ export function send(
         : JSON.stringify(body);
   const fired = performance.now();
   return new Promise((resolve) => {
-    const done = (status: number, parsed: Outcome['body']) =>
-      resolve({ status, body: parsed, latencyMs: performance.now() - fired });
+    const done = (
+      status: number,
+      parsed: Outcome['body'],
+      received?: Outcome['headers'],
+    ) =>
+      resolve({
+        status,
+        body: parsed,
+        latencyMs: performance.now() - fired,
+        headers: received,
+      });
     let req: ReturnType<typeof request>;
     try {
       req = request(new URL(`${baseUrl}${path}`), {
@@ -61,7 +70,7 @@ export function send(
         } catch {
           parsed = { code: `unparsable`, text };
         }
-        done(response.statusCode ?? 0, parsed);
+        done(response.statusCode ?? 0, parsed, response.headers);
       });
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
