@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { Client } from 'pg';
 import { MIGRATIONS_DIR } from '../../src/database/migrator';
 import { send } from '../utils/client';
 import { type Instance, startInstance } from '../utils/instance';
@@ -25,9 +26,31 @@ describe('five instances started at the same moment on an empty database', () =>
   });
 
   it('all become healthy, with every migration applied once and one seed user', async () => {
-    instances = await Promise.all(
+    // Processes take hundreds of milliseconds to boot, a migration a few: to make them really
+    // meet, the test creates the migrator's meta table in a transaction it keeps open, so every
+    // instance blocks on it; once all five wait, it rolls back (the database is empty again)
+    // and they are released at the same instant.
+    const gate = new Client({ connectionString: database.url });
+    await gate.connect();
+    await gate.query('BEGIN');
+    await gate.query('CREATE TABLE "SequelizeMeta" (name varchar(255))');
+    const starting = Promise.all(
       Array.from({ length: 5 }, () => startInstance(database.url)),
     );
+    try {
+      for (let waiting = 0; waiting < 5;) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const [{ count }] = await database.query<{ count: number }>(
+          `SELECT count(*)::int AS count FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        waiting = count;
+      }
+    } finally {
+      await gate.query('ROLLBACK');
+      await gate.end();
+    }
+    instances = await starting;
 
     const applied = await database.query<{ name: string }>(
       'SELECT name FROM "SequelizeMeta" ORDER BY name',
