@@ -25,5 +25,14 @@ module.exports = {
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
       globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
     },
+    {
+      ...common,
+      // Faults on purpose: killed instances, a stopped PostgreSQL, hostile input. Not in `npm test`.
+      displayName: 'reliability',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/reliability/*.reliability-spec.ts'],
+      globalSetup: '<rootDir>/test/utils/global-setup.ts',
+      globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
+    },
   ],
 };

@@ -5,6 +5,7 @@ describe('validateEnvironment', () => {
     expect({ ...validateEnvironment({}) }).toEqual({
       PORT: 3000,
       DB_POOL_MAX: 10,
+      DB_POOL_ACQUIRE_TIMEOUT_MS: 60_000,
       LOG_LEVEL: 'info',
     });
   });
@@ -36,6 +37,11 @@ describe('validateEnvironment', () => {
     ['PORT', '70000', 'PORT must not be greater than 65535'],
     ['DB_POOL_MAX', '0', 'DB_POOL_MAX must not be less than 1'],
     ['DB_POOL_MAX', '2.5', 'DB_POOL_MAX must be an integer number'],
+    [
+      'DB_POOL_ACQUIRE_TIMEOUT_MS',
+      '50',
+      'DB_POOL_ACQUIRE_TIMEOUT_MS must not be less than 100',
+    ],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of the following values'],
     ['DATABASE_URL', 'mysql://x', 'DATABASE_URL must be a postgres:// URL'],
   ])('refuses %s=%s with one line naming it', (name, value, reason) => {

@@ -44,6 +44,15 @@ export class Environment {
   @IsInt()
   DB_POOL_MAX: number = 10;
 
+  /**
+   * How long a request waits for a pooled connection before a 503. A burst of 10000 requests
+   * queues here, so the default outlasts its drain.
+   */
+  @Min(100)
+  @Max(600_000)
+  @IsInt()
+  DB_POOL_ACQUIRE_TIMEOUT_MS: number = 60_000;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 }

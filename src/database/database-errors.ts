@@ -16,7 +16,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const { code } = error.parent as { code?: string };
     return code
       ? UNAVAILABLE_SQLSTATE.test(code)
-      : /Connection terminated|ECONNRESET|not queryable/.test(error.message);
+      : /Connection terminated|ECONNRESET|not queryable|Query read timeout/.test(
+          error.message,
+        );
   }
   return false;
 }

@@ -12,6 +12,11 @@ import { seed } from './seed';
 // This is the one place where that conversion happens.
 types.setTypeParser(types.builtins.INT8, Number);
 
+/** Bounds on waiting for an unresponsive PostgreSQL (documented in the README's Guarantees). */
+export const CONNECT_TIMEOUT_MS = 5_000;
+const LOCK_TIMEOUT_MS = 5_000;
+const QUERY_TIMEOUT_MS = 10_000;
+
 @Module({
   providers: [
     {
@@ -47,15 +52,21 @@ class DatabaseServerModule {}
         synchronize: false,
         // Logging every query costs CPU on every request.
         logging: false,
+        dialectOptions: {
+          // An unresponsive server (frozen, partitioned) must not hold a request forever: a
+          // connection attempt gives up after 5 s, a query after 10 s (Sequelize then discards
+          // the connection, so its transaction rolls back). Both answer 503; see README.
+          connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+          query_timeout: QUERY_TIMEOUT_MS,
+          // A wait for a row or key lock gives up first, on the server, cleanly: a 503, or a
+          // 409 IDEMPOTENCY_KEY_IN_USE for a key still held by a request in flight.
+          lock_timeout: LOCK_TIMEOUT_MS,
+          keepAlive: true,
+        },
         pool: {
           max: config.get('DB_POOL_MAX', { infer: true }),
           min: 0,
-          // A burst of 10000 requests queues here; the wait must outlast its drain.
-          acquire: 60_000,
-        },
-        dialectOptions: {
-          // A bound on any wait for a row or key lock; see isDatabaseUnavailable.
-          lock_timeout: 10_000,
+          acquire: config.get('DB_POOL_ACQUIRE_TIMEOUT_MS', { infer: true }),
         },
         retryAttempts: 5,
         retryDelay: 1_000,

@@ -1,4 +1,4 @@
-import { Agent, request } from 'node:http';
+import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 
 export interface Outcome {
   status: number;
@@ -7,6 +7,7 @@ export interface Outcome {
   latencyMs: number;
   /** Milliseconds from firing to the TCP connect; undefined when a kept-alive socket was reused. */
   connectMs?: number;
+  headers?: IncomingHttpHeaders;
 }
 
 export interface BurstResult {

@@ -1,48 +1,252 @@
-import type { TestDatabase } from './test-database';
+import type { Queryable } from './test-database';
+
+/** One change of one user's balance, as a response acknowledged it. */
+export interface AcknowledgedChange {
+  userId: number;
+  /** Signed: a credit or incoming transfer is positive. */
+  amount: number;
+  /** The balance the response reported right after this change. */
+  balanceAfter: number;
+}
+
+/** A change that may or may not have happened (its request got no answer). */
+export interface UncertainChange {
+  userId: number;
+  amount: number;
+}
+
+export interface Expectations {
+  /** Every user's balance before the workload (and its version, to count changes). */
+  opening: Map<number, { balance: number; version: number }>;
+  acknowledged: AcknowledgedChange[];
+  uncertain?: UncertainChange[];
+}
+
+interface UserRow {
+  id: number;
+  balance: number;
+  version: number;
+}
 
 /**
- * The ledger's promises, checked in the database: no balance is negative; for every user the
- * balance is the sum of its entries, each entry's balance_after is the running sum in id
- * order, and the version counts the entries. Resolves with the users' balances by id.
+ * Every money invariant that can be read from the database, as a list of violations (empty when
+ * all hold):
+ * - no balance is negative;
+ * - with `expectations`: each user's balance is its opening balance plus its acknowledged changes
+ *   (plus some subset of the uncertain ones), its version grew by exactly that many changes, and
+ *   the total money moved by exactly the acknowledged credits and debits;
+ * - when the ledger table exists: for every user `balance = Σ amount`, each `balance_after` is the
+ *   running sum in id order, and every acknowledged change is in the ledger exactly once, with
+ *   nothing else there but opening entries and uncertain changes.
  */
-export async function expectLedgerConsistent(
-  database: TestDatabase,
-): Promise<Map<number, number>> {
-  const users = await database.query<{
-    id: number;
-    balance: number;
-    version: number;
-    ledger_sum: number | null;
-    entries: number;
-  }>(
-    `SELECT u.id, u.balance, u.version, l.ledger_sum, coalesce(l.entries, 0)::int AS entries
-     FROM users u
-     LEFT JOIN (
-       SELECT user_id, sum(amount)::bigint AS ledger_sum, count(*) AS entries
-       FROM balance_transactions GROUP BY user_id
-     ) l ON l.user_id = u.id
-     ORDER BY u.id`,
+export async function invariantViolations(
+  database: Queryable,
+  expectations?: Expectations,
+): Promise<string[]> {
+  const violations: string[] = [];
+  const users = await database.query<UserRow>(
+    'SELECT id, balance, version FROM users ORDER BY id',
   );
   for (const user of users) {
-    expect(user.balance).toBeGreaterThanOrEqual(0);
-    expect({
-      id: user.id,
-      balance: user.ledger_sum,
-      version: user.entries,
-    }).toEqual({
-      id: user.id,
-      balance: user.balance,
-      version: user.version,
-    });
+    if (user.balance < 0) {
+      violations.push(`user ${user.id} has a negative balance ${user.balance}`);
+    }
   }
-  const brokenRunningSums = await database.query(
-    `SELECT id FROM (
-       SELECT id, balance_after,
-              sum(amount) OVER (PARTITION BY user_id ORDER BY id) AS running
-       FROM balance_transactions
-     ) entries
-     WHERE balance_after <> running`,
+  if (expectations) {
+    violations.push(...balanceViolations(users, expectations));
+  }
+  if (await hasLedger(database)) {
+    violations.push(...(await ledgerViolations(database, users, expectations)));
+  }
+  return violations;
+}
+
+export async function hasLedger(database: Queryable): Promise<boolean> {
+  const [{ exists }] = await database.query<{ exists: boolean }>(
+    "SELECT to_regclass('balance_transactions') IS NOT NULL AS exists",
   );
-  expect(brokenRunningSums).toEqual([]);
+  return exists;
+}
+
+function byUser<T extends { userId: number }>(items: T[]): Map<number, T[]> {
+  const grouped = new Map<number, T[]>();
+  for (const item of items) {
+    grouped.set(item.userId, [...(grouped.get(item.userId) ?? []), item]);
+  }
+  return grouped;
+}
+
+/** The sums (and counts) that some subset of `amounts` can make. */
+function subsetSums(amounts: number[]): Map<number, Set<number>> {
+  const multiplicity = new Map<number, number>();
+  amounts.forEach((a) => multiplicity.set(a, (multiplicity.get(a) ?? 0) + 1));
+  let reachable = new Map<number, Set<number>>([[0, new Set([0])]]);
+  // Equal amounts taken together: k of them add k × amount, whichever they are.
+  for (const [amount, times] of multiplicity) {
+    const next = new Map<number, Set<number>>();
+    for (const [sum, counts] of reachable) {
+      for (let k = 0; k <= times; k++) {
+        const target = next.get(sum + k * amount) ?? new Set<number>();
+        counts.forEach((count) => target.add(count + k));
+        next.set(sum + k * amount, target);
+      }
+    }
+    reachable = next;
+  }
+  return reachable;
+}
+
+function balanceViolations(
+  users: UserRow[],
+  { opening, acknowledged, uncertain = [] }: Expectations,
+): string[] {
+  const violations: string[] = [];
+  const acknowledgedByUser = byUser(acknowledged);
+  const uncertainByUser = byUser(uncertain);
+  const found = new Map(users.map((user) => [user.id, user]));
+  let expectedTotal = 0;
+  let total = 0;
+  for (const [id, start] of opening) {
+    const user = found.get(id);
+    if (!user) {
+      violations.push(`user ${id} is gone`);
+      continue;
+    }
+    const changes = acknowledgedByUser.get(id) ?? [];
+    const expected = changes.reduce((sum, c) => sum + c.amount, start.balance);
+    const extras = subsetSums(
+      (uncertainByUser.get(id) ?? []).map((change) => change.amount),
+    );
+    const extraCounts = extras.get(user.balance - expected);
+    if (!extraCounts) {
+      violations.push(
+        `user ${id} has ${user.balance}, expected ${expected} (opening ${start.balance} + ${changes.length} acknowledged changes` +
+          (extras.size > 1 ? ` + some of the uncertain ones)` : ')'),
+      );
+    } else if (
+      !extraCounts.has(user.version - start.version - changes.length)
+    ) {
+      violations.push(
+        `user ${id} changed ${user.version - start.version} times, but ${changes.length} changes were acknowledged`,
+      );
+    }
+    expectedTotal += expected;
+    total += user.balance;
+  }
+  if (uncertain.length === 0 && total !== expectedTotal) {
+    violations.push(
+      `total money is ${total}, expected ${expectedTotal} (opening + acknowledged credits - acknowledged debits)`,
+    );
+  }
+  return violations;
+}
+
+async function ledgerViolations(
+  database: Queryable,
+  users: UserRow[],
+  expectations?: Expectations,
+): Promise<string[]> {
+  const violations: string[] = [];
+  const sums = await database.query<{ user_id: number; total: number }>(
+    'SELECT user_id, sum(amount)::bigint AS total FROM balance_transactions GROUP BY user_id',
+  );
+  const sumByUser = new Map(sums.map((row) => [row.user_id, row.total]));
+  for (const user of users) {
+    const sum = sumByUser.get(user.id) ?? 0;
+    if (sum !== user.balance) {
+      violations.push(
+        `user ${user.id} has ${user.balance}, but its ledger entries sum to ${sum}`,
+      );
+    }
+  }
+  const badRunningSums = await database.query<{
+    id: number;
+    user_id: number;
+    balance_after: number;
+    running: number;
+  }>(
+    `SELECT id, user_id, balance_after, running FROM (
+       SELECT id, user_id, balance_after,
+              sum(amount) OVER (PARTITION BY user_id ORDER BY id)::bigint AS running
+       FROM balance_transactions) entries
+     WHERE balance_after <> running ORDER BY id LIMIT 10`,
+  );
+  for (const row of badRunningSums) {
+    violations.push(
+      `ledger entry ${row.id} of user ${row.user_id} says ${row.balance_after} after it, the running sum is ${row.running}`,
+    );
+  }
+  if (expectations) {
+    violations.push(...(await entriesMatch(database, expectations)));
+  }
+  return violations;
+}
+
+/** Every acknowledged change in the ledger exactly once; nothing else but openings and uncertain ones. */
+async function entriesMatch(
+  database: Queryable,
+  { opening, acknowledged, uncertain = [] }: Expectations,
+): Promise<string[]> {
+  const violations: string[] = [];
+  const ids = [...opening.keys()];
+  const entries = await database.query<{
+    id: number;
+    user_id: number;
+    amount: number;
+    balance_after: number;
+  }>(
+    `SELECT id, user_id, amount, balance_after FROM balance_transactions
+     WHERE user_id = ANY($1) AND type <> 'opening' ORDER BY id`,
+    [ids],
+  );
+  // Entries written before the workload (openings aside) are not ours to account for.
+  const before = new Map(
+    [...opening].map(([id, start]) => [id, start.version]),
+  );
+  const pending = new Map<string, number>();
+  const key = (userId: number, amount: number, after: number) =>
+    `${userId}:${amount}:${after}`;
+  for (const change of acknowledged) {
+    const k = key(change.userId, change.amount, change.balanceAfter);
+    pending.set(k, (pending.get(k) ?? 0) + 1);
+  }
+  const maybe = new Map<string, number>();
+  for (const change of uncertain) {
+    const k = `${change.userId}:${change.amount}`;
+    maybe.set(k, (maybe.get(k) ?? 0) + 1);
+  }
+  const seen = new Map<number, number>();
+  for (const entry of entries) {
+    const index = (seen.get(entry.user_id) ?? 0) + 1;
+    seen.set(entry.user_id, index);
+    if (index < (before.get(entry.user_id) ?? 1)) continue;
+    const k = key(entry.user_id, entry.amount, entry.balance_after);
+    const u = `${entry.user_id}:${entry.amount}`;
+    if ((pending.get(k) ?? 0) > 0) {
+      pending.set(k, pending.get(k)! - 1);
+    } else if ((maybe.get(u) ?? 0) > 0) {
+      maybe.set(u, maybe.get(u)! - 1);
+    } else {
+      violations.push(
+        `ledger entry ${entry.id} (user ${entry.user_id}, ${entry.amount}, after ${entry.balance_after}) matches no acknowledged operation`,
+      );
+    }
+  }
+  for (const [k, count] of pending) {
+    if (count > 0) {
+      violations.push(`acknowledged change ${k} is missing from the ledger`);
+    }
+  }
+  return violations;
+}
+
+/** Asserts every invariant that needs no expectations; resolves with the balances by user id. */
+export async function expectLedgerConsistent(
+  database: Queryable,
+): Promise<Map<number, number>> {
+  expect(await invariantViolations(database)).toEqual([]);
+  const users = await database.query<UserRow>(
+    'SELECT id, balance, version FROM users ORDER BY id',
+  );
   return new Map(users.map((user) => [user.id, user.balance]));
 }

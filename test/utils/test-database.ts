@@ -4,14 +4,17 @@ import { Client, type QueryResultRow, TypeOverrides, types } from 'pg';
 const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres';
 const TEST_PREFIX = 'balance_test_';
 
-export interface TestDatabase {
-  name: string;
-  url: string;
-  /** Runs one query on the test database, on a connection of its own. */
+export interface Queryable {
+  /** Runs one query on the database, on a connection of its own. */
   query<Row extends QueryResultRow>(
     sql: string,
     params?: unknown[],
   ): Promise<Row[]>;
+}
+
+export interface TestDatabase extends Queryable {
+  name: string;
+  url: string;
   drop(): Promise<void>;
 }
 
@@ -45,6 +48,20 @@ async function withClient<T>(
   }
 }
 
+/** Queries on the database at `url`, one connection per query. */
+export function databaseAt(url: string): Queryable {
+  return {
+    query: async <Row extends QueryResultRow>(
+      sql: string,
+      params?: unknown[],
+    ) =>
+      withClient(
+        url,
+        async (client) => (await client.query<Row>(sql, params)).rows,
+      ),
+  };
+}
+
 /**
  * A fresh, empty database on the test server, for one test file (or one benchmark run). Only
  * databases made here (named with the prefix) are ever dropped.
@@ -60,14 +77,7 @@ export async function createTestDatabase({
   return {
     name,
     url,
-    query: async <Row extends QueryResultRow>(
-      sql: string,
-      params?: unknown[],
-    ) =>
-      withClient(
-        url,
-        async (client) => (await client.query<Row>(sql, params)).rows,
-      ),
+    ...databaseAt(url),
     drop: async () => {
       if (!name.startsWith(prefix)) {
         throw new Error(`Refusing to drop ${name}: not a test database`);

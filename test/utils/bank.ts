@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import type { Outcome } from './burst';
+import { send } from './client';
+import type {
+  AcknowledgedChange,
+  Expectations,
+  UncertainChange,
+} from './invariants';
+import type { Queryable } from './test-database';
+
+/**
+ * Operations the bank workload generates besides credits and debits: transfers, and requests
+ * sent with an `Idempotency-Key` and retried. Switch one off here to narrow down a failure.
+ */
+export const BANK_FEATURES = {
+  transfers: true,
+  idempotencyKeys: true,
+};
+
+export type Operation =
+  | { kind: 'credit' | 'debit'; userId: number; amount: number }
+  | { kind: 'transfer'; fromUserId: number; toUserId: number; amount: number };
+
+/** A small seeded generator, so that a failing run can be replayed with its seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Creates users with the given opening balances through `POST /users` when the service has it,
+ * else straight in the table. Returns their ids.
+ */
+export async function createUsers(
+  baseUrl: string,
+  database: Queryable,
+  balances: number[],
+): Promise<number[]> {
+  const probe = await send(baseUrl, '/users', {
+    body: { balance: balances[0] },
+  });
+  if (probe.status === 201) {
+    const ids = [probe.body.id as number];
+    for (const balance of balances.slice(1)) {
+      const created = await send(baseUrl, '/users', { body: { balance } });
+      if (created.status !== 201) {
+        throw new Error(`POST /users answered ${created.status}`);
+      }
+      ids.push(created.body.id as number);
+    }
+    return ids;
+  }
+  const rows = await database.query<{ id: number }>(
+    'INSERT INTO users (balance) SELECT unnest($1::bigint[]) RETURNING id',
+    [balances],
+  );
+  return rows.map((row) => row.id);
+}
+
+/** Snapshot of balances and versions, as the opening of a workload. */
+export async function readOpening(
+  database: Queryable,
+  ids: number[],
+): Promise<Expectations['opening']> {
+  const rows = await database.query<{
+    id: number;
+    balance: number;
+    version: number;
+  }>('SELECT id, balance, version FROM users WHERE id = ANY($1)', [ids]);
+  return new Map(
+    rows.map(({ id, balance, version }) => [id, { balance, version }]),
+  );
+}
+
+/** What happened to every operation: acknowledged (2xx), refused (4xx) or unknown. */
+export class Books {
+  readonly acknowledged: AcknowledgedChange[] = [];
+  readonly uncertain: UncertainChange[] = [];
+  /** Anything the contract does not allow here (5xx, unknown codes, replays that differ). */
+  readonly anomalies: string[] = [];
+  readonly counts: Record<string, number> = {};
+
+  constructor(readonly opening: Expectations['opening']) {}
+
+  expectations(): Expectations {
+    return {
+      opening: this.opening,
+      acknowledged: this.acknowledged,
+      uncertain: this.uncertain,
+    };
+  }
+
+  /**
+   * Records an operation from all the answers it got (several when retried with one key).
+   * `allowed` lists the statuses the scenario tolerates besides 2xx and the expected 4xx.
+   */
+  record(operation: Operation, outcomes: Outcome[], allowed: number[] = []) {
+    for (const { status, body } of outcomes) {
+      const key =
+        status < 300 && status > 0 ? String(status) : `${status} ${body.code}`;
+      this.counts[key] = (this.counts[key] ?? 0) + 1;
+      if (status >= 500 && !allowed.includes(status)) {
+        this.anomalies.push(`${operation.kind} got ${status} ${body.code}`);
+      }
+      if (status <= 0 && !allowed.includes(0)) {
+        this.anomalies.push(`${operation.kind} got no answer: ${body.code}`);
+      }
+    }
+    const acknowledged = outcomes.filter(
+      (o) => o.status >= 200 && o.status < 300,
+    );
+    const bodies = new Set(acknowledged.map((o) => JSON.stringify(o.body)));
+    if (bodies.size > 1) {
+      this.anomalies.push(
+        `retries of one key answered differently: ${[...bodies].join(' | ')}`,
+      );
+    }
+    const changes = changesOf(operation);
+    if (acknowledged.length > 0) {
+      const body = acknowledged[0].body;
+      if (operation.kind === 'transfer') {
+        this.acknowledged.push(
+          { ...changes[0], balanceAfter: body.fromBalance as number },
+          { ...changes[1], balanceAfter: body.toBalance as number },
+        );
+      } else {
+        this.acknowledged.push({
+          ...changes[0],
+          balanceAfter: body.balance as number,
+        });
+      }
+    } else if (outcomes.some((o) => o.status <= 0 || o.status >= 500)) {
+      // No answer, or an error that does not say whether it applied: maybe it did.
+      this.uncertain.push(...changes);
+    }
+  }
+}
+
+function changesOf(operation: Operation): UncertainChange[] {
+  if (operation.kind === 'transfer') {
+    return [
+      { userId: operation.fromUserId, amount: -operation.amount },
+      { userId: operation.toUserId, amount: operation.amount },
+    ];
+  }
+  return [
+    {
+      userId: operation.userId,
+      amount:
+        operation.kind === 'credit' ? operation.amount : -operation.amount,
+    },
+  ];
+}
+
+export function requestOf(operation: Operation): {
+  path: string;
+  body: unknown;
+} {
+  if (operation.kind === 'transfer') {
+    const { fromUserId, toUserId, amount } = operation;
+    return { path: '/transfers', body: { fromUserId, toUserId, amount } };
+  }
+  const amount =
+    operation.kind === 'credit' ? operation.amount : -operation.amount;
+  return { path: `/users/${operation.userId}/balance`, body: { amount } };
+}
+
+export interface WorkloadOptions {
+  urls: string[];
+  userIds: number[];
+  clients: number;
+  operationsPerClient: number;
+  random: () => number;
+  features?: typeof BANK_FEATURES;
+}
+
+/** A random operation; a third of the traffic goes to two hot users, where contention is. */
+export function randomOperation(
+  random: () => number,
+  userIds: number[],
+  features: typeof BANK_FEATURES,
+): Operation {
+  const pick = () =>
+    random() < 0.35
+      ? userIds[Math.floor(random() * 2)]
+      : userIds[Math.floor(random() * userIds.length)];
+  const roll = random();
+  if (features.transfers && roll < 0.3) {
+    const fromUserId = pick();
+    let toUserId = pick();
+    while (toUserId === fromUserId) {
+      toUserId = userIds[Math.floor(random() * userIds.length)];
+    }
+    return {
+      kind: 'transfer',
+      fromUserId,
+      toUserId,
+      amount: 1 + Math.floor(random() * 400),
+    };
+  }
+  return roll < 0.6
+    ? { kind: 'debit', userId: pick(), amount: 1 + Math.floor(random() * 600) }
+    : {
+        kind: 'credit',
+        userId: pick(),
+        amount: 1 + Math.floor(random() * 300),
+      };
+}
+
+/**
+ * Many concurrent clients, each sending random operations one after another, spread over the
+ * instances. With idempotency keys on, a quarter of the operations carry a key and are sent
+ * 2-3 times, some at once to different instances, some one after the other.
+ */
+export async function runWorkload(
+  books: Books,
+  {
+    urls,
+    userIds,
+    clients,
+    operationsPerClient,
+    random,
+    features = BANK_FEATURES,
+  }: WorkloadOptions,
+): Promise<void> {
+  let next = 0;
+  const client = async () => {
+    for (let i = 0; i < operationsPerClient; i++) {
+      const operation = randomOperation(random, userIds, features);
+      const { path, body } = requestOf(operation);
+      const url = () => urls[next++ % urls.length];
+      if (features.idempotencyKeys && random() < 0.25) {
+        const headers = { 'idempotency-key': randomUUID() };
+        const attempts = 2 + Math.floor(random() * 2);
+        const outcomes =
+          random() < 0.5
+            ? await Promise.all(
+                Array.from({ length: attempts }, () =>
+                  send(url(), path, { body, headers }),
+                ),
+              )
+            : await sequentially(attempts, () =>
+                send(url(), path, { body, headers }),
+              );
+        books.record(operation, outcomes);
+      } else {
+        books.record(operation, [await send(url(), path, { body })]);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+}
+
+async function sequentially<T>(
+  times: number,
+  run: () => Promise<T>,
+): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < times; i++) results.push(await run());
+  return results;
+}
