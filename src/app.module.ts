@@ -12,6 +12,8 @@ import { RequestValidationPipe } from './common/request-validation.pipe';
 import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { UsersModule } from './users/users.module';
 
 /** How the app must be created, by `main.ts` and by tests alike: it parses bodies itself. */
@@ -26,9 +28,11 @@ export const APP_OPTIONS = {
       cache: true,
       validate: validateEnvironment,
     }),
+    LoggingModule,
     DatabaseModule,
     UsersModule,
     HealthModule,
+    MetricsModule,
   ],
   providers: [
     { provide: APP_PIPE, useClass: RequestValidationPipe },

@@ -13,12 +13,22 @@ export class HealthController {
     private readonly database: SequelizeHealthIndicator,
   ) {}
 
-  /** 200 when PostgreSQL answers within a second, else 503. */
+  /** Readiness: 200 when PostgreSQL answers within a second, else 503. */
   @Get()
   @HealthCheck()
   check(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: 1_000 }),
     ]);
+  }
+
+  /**
+   * Liveness: 200 while the process serves HTTP, whatever the database does, so that an
+   * orchestrator restarts a wedged process but not every replica during a database outage.
+   */
+  @Get('live')
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
   }
 }
