@@ -14,6 +14,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { SecurityModule } from './security/security.module';
 import { UsersModule } from './users/users.module';
 
 /** How the app must be created, by `main.ts` and by tests alike: it parses bodies itself. */
@@ -33,6 +34,7 @@ export const APP_OPTIONS = {
     UsersModule,
     HealthModule,
     MetricsModule,
+    SecurityModule,
   ],
   providers: [
     { provide: APP_PIPE, useClass: RequestValidationPipe },

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { APP_OPTIONS, AppModule } from './app.module';
 import { Environment } from './config/environment';
+import { setUpOpenApi } from './docs/openapi';
 
 /**
  * Node's default (511) overflows under a burst of thousands of connects, and clients then
@@ -27,6 +28,7 @@ async function bootstrap(): Promise<void> {
   const config = app.get(ConfigService<Environment, true>);
   app.useLogger(app.get(Logger));
   app.flushLogs();
+  setUpOpenApi(app);
   exitOnSignals(app);
   await app.init();
   const server = app.getHttpServer() as Server;

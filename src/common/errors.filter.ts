@@ -11,7 +11,7 @@ import { STATUS_CODES } from 'node:http';
 import { isDatabaseUnavailable } from '../database/database-errors';
 import { DomainError, ErrorCode } from './domain.error';
 
-const STATUS_BY_CODE: Record<ErrorCode, HttpStatus> = {
+export const STATUS_BY_CODE: Record<ErrorCode, HttpStatus> = {
   VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
   UNAUTHORIZED: HttpStatus.UNAUTHORIZED,
   NOT_FOUND: HttpStatus.NOT_FOUND,

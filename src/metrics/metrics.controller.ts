@@ -1,9 +1,18 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { PrometheusController } from '@willsoto/nestjs-prometheus';
-import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  InjectMetric,
+  PrometheusController,
+} from '@willsoto/nestjs-prometheus';
 import type { Response } from 'express';
 import { Gauge } from 'prom-client';
 import { Sequelize } from 'sequelize-typescript';
+import { Public } from '../security/public.decorator';
 import { DB_POOL_CONNECTIONS, DB_POOL_WAITING } from './metrics.names';
 
 /** What sequelize-pool exposes of its state. */
@@ -15,6 +24,8 @@ interface PoolState {
 }
 
 /** `GET /metrics`: Prometheus text. The pool is read at scrape time, so requests pay nothing. */
+@ApiTags('metrics')
+@Public()
 @Controller()
 export class MetricsController extends PrometheusController {
   constructor(
@@ -26,6 +37,15 @@ export class MetricsController extends PrometheusController {
   }
 
   @Get()
+  @ApiOperation({ summary: 'Prometheus metrics' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format',
+    schema: {
+      type: 'string',
+      example: 'balance_changes_total{outcome="applied"} 5000',
+    },
+  })
   override index(@Res({ passthrough: true }) response: Response) {
     const pool = (
       this.sequelize.connectionManager as unknown as { pool: PoolState }

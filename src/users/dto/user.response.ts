@@ -1,8 +1,18 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { User } from '../user.model';
 
 export class UserResponse {
+  @ApiProperty({ type: 'integer', example: 1 })
   id!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 0, example: 10_000 })
   balance!: number;
+
+  @ApiProperty({
+    type: 'integer',
+    example: 7,
+    description: 'Grows by one with every change of the balance',
+  })
   version!: number;
 
   static of(user: User): UserResponse {
@@ -11,7 +21,12 @@ export class UserResponse {
 }
 
 export class BalanceResponse {
+  @ApiProperty({ type: 'integer', example: 1 })
   userId!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 0, example: 9_998 })
   balance!: number;
+
+  @ApiProperty({ type: 'integer', example: 2 })
   version!: number;
 }
