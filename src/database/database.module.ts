@@ -62,10 +62,17 @@ class DatabaseServerModule {}
 export class DatabaseModule implements OnModuleInit {
   private readonly logger = new Logger(DatabaseModule.name);
 
-  constructor(private readonly server: DatabaseServer) {}
+  constructor(
+    private readonly server: DatabaseServer,
+    private readonly config: ConfigService<Environment, true>,
+  ) {}
 
   async onModuleInit(): Promise<void> {
-    const connection = createMigrationConnection(this.server.url);
+    // The advisory lock needs a session: a direct connection, not a transaction pooler.
+    const connection = createMigrationConnection(
+      this.config.get('DATABASE_MIGRATION_URL', { infer: true }) ??
+        this.server.url,
+    );
     try {
       const migrated = await createMigrator(connection).up();
       for (const { name } of migrated) {
