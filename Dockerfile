@@ -1,9 +1,10 @@
 # Build: install everything, compile, then drop the dev dependencies.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-ENV SCARF_ANALYTICS=false
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci
+# No dependency needs its install script here: the only one the project allows prepares the
+# embedded PostgreSQL, which a container never uses (it is given DATABASE_URL).
+RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev

@@ -115,7 +115,6 @@ describe('request logs', () => {
     expect(requestLines).toEqual([
       expect.objectContaining({
         level: 30,
-        reqId: 'refused-1',
         req: { id: 'refused-1', method: 'POST', url: '/users/1/balance' },
         res: { statusCode: 409 },
       }),
