@@ -12,6 +12,9 @@ import { RequestValidationPipe } from './common/request-validation.pipe';
 import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { SecurityModule } from './security/security.module';
 import { TransfersModule } from './transfers/transfers.module';
 import { UsersModule } from './users/users.module';
 
@@ -27,10 +30,13 @@ export const APP_OPTIONS = {
       cache: true,
       validate: validateEnvironment,
     }),
+    LoggingModule,
     DatabaseModule,
     UsersModule,
     TransfersModule,
     HealthModule,
+    MetricsModule,
+    SecurityModule,
   ],
   providers: [
     { provide: APP_PIPE, useClass: RequestValidationPipe },

@@ -28,11 +28,24 @@ describe('GET /health', () => {
     });
   });
 
-  it('answers 503 SERVICE_UNAVAILABLE once PostgreSQL is gone', async () => {
+  it('answers /health/live with 200 without asking PostgreSQL', async () => {
+    await request(app.getHttpServer())
+      .get('/health/live')
+      .expect(200, { status: 'ok', info: {}, error: {}, details: {} });
+  });
+
+  it('answers 503 SERVICE_UNAVAILABLE once PostgreSQL is gone, and stays live', async () => {
     await database.drop();
+    const started = Date.now();
     const response = await request(app.getHttpServer())
       .get('/health')
       .expect(503);
-    expect(response.body).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(response.body).toMatchObject({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      code: 'SERVICE_UNAVAILABLE',
+    });
+    await request(app.getHttpServer()).get('/health/live').expect(200);
   });
 });

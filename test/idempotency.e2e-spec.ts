@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { call } from './utils/api';
@@ -136,6 +137,33 @@ describe('Idempotency-Key', () => {
       key,
     ).expect(200);
     expect(replayed.body).toEqual(retried.body);
+  });
+
+  it('answers 409 IDEMPOTENCY_KEY_IN_USE when the key stays held past the wait, changing nothing', async () => {
+    const user = await createUser(100);
+    const key = newKey();
+    // Another session claims the key and never finishes: as a request stuck in flight would.
+    const holder = new Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(
+        "INSERT INTO idempotency_keys (key, fingerprint) VALUES ($1, 'x')",
+        [key],
+      );
+      const response = await post(
+        `/users/${user}/balance`,
+        { amount: -1 },
+        key,
+      ).expect(409);
+      expect(response.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_IN_USE' });
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    await request(app.getHttpServer())
+      .get(`/users/${user}`)
+      .expect(200, { id: user, balance: 100, version: 1 });
   });
 
   it.each([

@@ -34,6 +34,7 @@ describe('ErrorsFilter', () => {
       headers: {} as Record<string, string>,
     };
     const response = {
+      locals: {},
       setHeader: (name: string, value: string) => (sent.headers[name] = value),
       status: (status: number) => {
         sent.status = status;

@@ -11,7 +11,7 @@ import { STATUS_CODES } from 'node:http';
 import { isDatabaseUnavailable } from '../database/database-errors';
 import { DomainError, ErrorCode } from './domain.error';
 
-const STATUS_BY_CODE: Record<ErrorCode, HttpStatus> = {
+export const STATUS_BY_CODE: Record<ErrorCode, HttpStatus> = {
   VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
   UNAUTHORIZED: HttpStatus.UNAUTHORIZED,
   NOT_FOUND: HttpStatus.NOT_FOUND,
@@ -35,6 +35,11 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
   [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'UNSUPPORTED_MEDIA_TYPE',
   [HttpStatus.SERVICE_UNAVAILABLE]: 'SERVICE_UNAVAILABLE',
 };
+
+/** What the filter leaves on `response.locals` for the request metrics. */
+export interface ErrorLocals {
+  errorCode?: ErrorCode;
+}
 
 export interface ErrorBody {
   statusCode: number;
@@ -71,6 +76,7 @@ export class ErrorsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
+    (response.locals as ErrorLocals).errorCode = body.code;
     if (body.code === 'SERVICE_UNAVAILABLE') {
       response.setHeader('Retry-After', '1');
     }

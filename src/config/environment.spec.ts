@@ -44,6 +44,13 @@ describe('validateEnvironment', () => {
     ],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of the following values'],
     ['DATABASE_URL', 'mysql://x', 'DATABASE_URL must be a postgres:// URL'],
+    [
+      'DATABASE_MIGRATION_URL',
+      'mysql://x',
+      'DATABASE_MIGRATION_URL must be a postgres:// URL',
+    ],
+    ['API_KEYS', 'a,,b', 'API_KEYS must be keys separated by commas'],
+    ['API_KEYS', 'a, b', 'API_KEYS must be keys separated by commas'],
   ])('refuses %s=%s with one line naming it', (name, value, reason) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(
       `Invalid configuration: ${reason}`,

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import type { LogLevel as NestLogLevel } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import {
   IsIn,
@@ -14,15 +13,10 @@ import {
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** What each `LOG_LEVEL` lets through, in Nest's terms. */
-export const NEST_LOG_LEVELS: Record<LogLevel, NestLogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
-
 const POSTGRES_URL = /^postgres(ql)?:\/\/\S+$/;
+
+/** Keys are separated by commas; none may be empty or contain spaces. */
+const KEY_LIST = /^[^\s,]+(,[^\s,]+)*$/;
 
 /**
  * Every variable the service reads, with its default. Documented in `.env.example`.
@@ -53,8 +47,23 @@ export class Environment {
   @IsInt()
   DB_POOL_ACQUIRE_TIMEOUT_MS: number = 60_000;
 
+  /**
+   * For migrations and the seed, which hold a session advisory lock: a direct connection when
+   * DATABASE_URL goes through a transaction-pooling PgBouncer. Unset: DATABASE_URL.
+   */
+  @IsOptional()
+  @Matches(POSTGRES_URL, { message: '$property must be a postgres:// URL' })
+  DATABASE_MIGRATION_URL?: string;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
+
+  /** Bearer keys accepted on every route but health and metrics. Unset: the service is open. */
+  @IsOptional()
+  @Matches(KEY_LIST, {
+    message: '$property must be keys separated by commas, without spaces',
+  })
+  API_KEYS?: string;
 }
 
 export class InvalidEnvironmentError extends Error {}

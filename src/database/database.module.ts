@@ -14,7 +14,6 @@ types.setTypeParser(types.builtins.INT8, Number);
 
 /** Bounds on waiting for an unresponsive PostgreSQL (documented in the README's Guarantees). */
 export const CONNECT_TIMEOUT_MS = 5_000;
-const LOCK_TIMEOUT_MS = 5_000;
 const QUERY_TIMEOUT_MS = 10_000;
 
 @Module({
@@ -58,9 +57,6 @@ class DatabaseServerModule {}
           // the connection, so its transaction rolls back). Both answer 503; see README.
           connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
           query_timeout: QUERY_TIMEOUT_MS,
-          // A wait for a row or key lock gives up first, on the server, cleanly: a 503, or a
-          // 409 IDEMPOTENCY_KEY_IN_USE for a key still held by a request in flight.
-          lock_timeout: LOCK_TIMEOUT_MS,
           keepAlive: true,
         },
         pool: {
@@ -77,10 +73,17 @@ class DatabaseServerModule {}
 export class DatabaseModule implements OnModuleInit {
   private readonly logger = new Logger(DatabaseModule.name);
 
-  constructor(private readonly server: DatabaseServer) {}
+  constructor(
+    private readonly server: DatabaseServer,
+    private readonly config: ConfigService<Environment, true>,
+  ) {}
 
   async onModuleInit(): Promise<void> {
-    const connection = createMigrationConnection(this.server.url);
+    // The advisory lock needs a session: a direct connection, not a transaction pooler.
+    const connection = createMigrationConnection(
+      this.config.get('DATABASE_MIGRATION_URL', { infer: true }) ??
+        this.server.url,
+    );
     try {
       const migrated = await createMigrator(connection).up();
       for (const { name } of migrated) {

@@ -13,12 +13,15 @@ async function main(): Promise<void> {
     process.loadEnvFile('.env');
   }
   // `create` only writes files; every other command needs the database.
+  const environment = validateEnvironment(process.env);
   const server =
     process.argv[2] === 'create'
       ? undefined
-      : await DatabaseServer.resolve(validateEnvironment(process.env));
+      : await DatabaseServer.resolve(environment);
   const connection = server
-    ? createMigrationConnection(server.url)
+    ? createMigrationConnection(
+        environment.DATABASE_MIGRATION_URL ?? server.url,
+      )
     : new Sequelize({ dialect: 'postgres' });
   try {
     await createMigrator(connection, console).runAsCLI();

@@ -5,7 +5,19 @@ import {
   HealthCheckService,
   SequelizeHealthIndicator,
 } from '@nestjs/terminus';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
+import { Public } from '../security/public.decorator';
 
+const UP = {
+  status: 'ok',
+  info: { database: { status: 'up' } },
+  error: {},
+  details: { database: { status: 'up' } },
+};
+
+@ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(
@@ -13,12 +25,32 @@ export class HealthController {
     private readonly database: SequelizeHealthIndicator,
   ) {}
 
-  /** 200 when PostgreSQL answers within a second, else 503. */
+  /** Readiness: 200 when PostgreSQL answers within a second, else 503. */
   @Get()
-  @HealthCheck()
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({ summary: 'Readiness: the service and PostgreSQL answer' })
+  @ApiOkResponse({ schema: { type: 'object', example: UP } })
+  @ApiErrorResponses('SERVICE_UNAVAILABLE')
   check(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: 1_000 }),
     ]);
+  }
+
+  /**
+   * Liveness: 200 while the process serves HTTP, whatever the database does, so that an
+   * orchestrator restarts a wedged process but not every replica during a database outage.
+   */
+  @Get('live')
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({ summary: 'Liveness: the process serves HTTP' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      example: { status: 'ok', info: {}, error: {}, details: {} },
+    },
+  })
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
   }
 }

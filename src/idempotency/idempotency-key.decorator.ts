@@ -1,4 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { createHash } from 'node:crypto';
 import { ValidationFailedError } from '../common/domain.error';
@@ -39,3 +40,20 @@ export const IdempotencyKeyHeader = createParamDecorator(
     return { key, fingerprint };
   },
 );
+
+/** Documents the optional header on a route that takes it. */
+export const ApiIdempotencyKey = () =>
+  ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      '1 to 255 printable ASCII characters. The first request that changes money under a key ' +
+      'is stored with the change; the same request again gets the stored answer with ' +
+      '`Idempotent-Replayed: true`; another request under the key gets 422.',
+    schema: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 255,
+      example: 'order-8f14e45f',
+    },
+  });

@@ -5,6 +5,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/sequelize';
+import { escapeLiteral } from 'pg';
 import { DatabaseError, QueryTypes, Transaction } from 'sequelize';
 import { Sequelize } from 'sequelize-typescript';
 import type { IdempotencyKey } from './idempotency-key.decorator';
@@ -16,14 +17,20 @@ import {
 /**
  * Takes the key for this transaction. A key still claimed by a transaction in flight makes
  * this INSERT wait until that one commits (then the key is taken) or rolls back (then it is
- * ours). A key older than 24 hours is taken over.
+ * ours), for at most `lock_timeout` (then: 409 IDEMPOTENCY_KEY_IN_USE). A key older than 24
+ * hours is taken over. `SET LOCAL` rides in the same query (so the values are inlined, escaped):
+ * a startup parameter would be refused by a transaction-pooling PgBouncer.
  */
-const CLAIM_SQL = `
-INSERT INTO idempotency_keys (key, fingerprint) VALUES ($1, $2)
+function claimSql(key: string, fingerprint: string): string {
+  return `
+SET LOCAL lock_timeout = '5s';
+INSERT INTO idempotency_keys (key, fingerprint)
+VALUES (${escapeLiteral(key)}, ${escapeLiteral(fingerprint)})
 ON CONFLICT (key) DO UPDATE
 SET fingerprint = excluded.fingerprint, status = NULL, response = NULL, created_at = now()
 WHERE idempotency_keys.created_at < now() - interval '24 hours'
 RETURNING key`;
+}
 
 const STORED_SQL = `SELECT fingerprint, response FROM idempotency_keys WHERE key = $1`;
 
@@ -71,8 +78,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     { key, fingerprint }: IdempotencyKey,
   ): Promise<unknown> {
     const claimed = await this.sequelize
-      .query(CLAIM_SQL, {
-        bind: [key, fingerprint],
+      .query(claimSql(key, fingerprint), {
         transaction,
         type: QueryTypes.SELECT,
       })

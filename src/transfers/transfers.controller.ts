@@ -1,5 +1,13 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
+import {
+  ApiIdempotencyKey,
   type IdempotencyKey,
   IdempotencyKeyHeader,
 } from '../idempotency/idempotency-key.decorator';
@@ -8,11 +16,27 @@ import { CreateTransferDto } from './dto/create-transfer.dto';
 import { TransferResponse } from './dto/transfer.response';
 import { TransfersService } from './transfers.service';
 
+@ApiTags('transfers')
+@ApiBearerAuth()
+@ApiErrorResponses('UNAUTHORIZED', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR')
 @Controller('transfers')
 export class TransfersController {
   constructor(private readonly transfers: TransfersService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Move money between two users, all or nothing' })
+  @ApiIdempotencyKey()
+  @ApiCreatedResponse({ type: TransferResponse })
+  @ApiErrorResponses(
+    'VALIDATION_FAILED',
+    'USER_NOT_FOUND',
+    'INSUFFICIENT_FUNDS',
+    'PAYLOAD_TOO_LARGE',
+    'UNSUPPORTED_MEDIA_TYPE',
+    'BALANCE_LIMIT_EXCEEDED',
+    'IDEMPOTENCY_KEY_IN_USE',
+    'IDEMPOTENCY_KEY_REUSED',
+  )
   create(
     @Body() { fromUserId, toUserId, amount }: CreateTransferDto,
     @IdempotencyKeyHeader() idempotencyKey?: IdempotencyKey,

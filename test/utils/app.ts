@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import type { App } from 'supertest/types';
 import { APP_OPTIONS, AppModule } from '../../src/app.module';
 import { DatabaseServer } from '../../src/database/database-server';
+import { setUpOpenApi } from '../../src/docs/openapi';
 
 /** Boots the real AppModule in this process, created as `main.ts` creates it, on the given database. */
 export async function bootApp(
@@ -15,6 +16,7 @@ export async function bootApp(
   const app =
     moduleRef.createNestApplication<INestApplication<App>>(APP_OPTIONS);
   app.useLogger(['error']);
+  setUpOpenApi(app);
   await app.init();
   return app;
 }

@@ -13,6 +13,8 @@ declare global {
  * TEST_DATABASE_URL if given, else a throwaway embedded one on a free port.
  */
 export default async function globalSetup(): Promise<void> {
+  // Apps booted in the test process log only what a failing test may need.
+  process.env.LOG_LEVEL ??= 'error';
   if (process.env.TEST_DATABASE_URL) {
     return;
   }

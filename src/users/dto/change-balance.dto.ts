@@ -1,8 +1,17 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min, NotEquals } from 'class-validator';
 
 // Checked bottom-up, stopping at the first failure: the type first, then the range.
 export class ChangeBalanceDto {
   /** Minor units: positive credits, negative debits. */
+  @ApiProperty({
+    type: 'integer',
+    minimum: -Number.MAX_SAFE_INTEGER,
+    maximum: Number.MAX_SAFE_INTEGER,
+    not: { enum: [0] },
+    example: -2,
+    description: 'Minor units, not 0: positive credits, negative debits',
+  })
   @Min(-Number.MAX_SAFE_INTEGER)
   @Max(Number.MAX_SAFE_INTEGER)
   @NotEquals(0)

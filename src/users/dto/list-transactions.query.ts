@@ -1,9 +1,16 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 
 // Checked bottom-up, stopping at the first failure: the type first, then the range.
 export class ListTransactionsQuery {
-  /** 1 to 100 entries; only plain digits count as a number. */
+  /** Only plain digits count as a number. */
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 100,
+    default: 50,
+  })
   @IsOptional()
   @Min(1)
   @Max(100)
@@ -15,7 +22,7 @@ export class ListTransactionsQuery {
   )
   limit: number = 50;
 
-  /** The `nextCursor` of the previous page. */
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page' })
   @IsOptional()
   @Matches(/^[0-9A-Za-z_-]{1,32}$/, {
     message: 'cursor is not a cursor this service gave',

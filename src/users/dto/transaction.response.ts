@@ -1,13 +1,36 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { LedgerEntryRow } from '../users.sql';
 
 export class TransactionResponse {
+  @ApiProperty({ type: 'integer', example: 2 })
   id!: number;
+
+  @ApiProperty({ type: 'integer', example: 1 })
   userId!: number;
-  /** Signed minor units: positive in, negative out. */
+
+  @ApiProperty({
+    type: 'integer',
+    example: -2,
+    description: 'Signed minor units: positive in, negative out',
+  })
   amount!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 0, example: 9_998 })
   balanceAfter!: number;
+
+  @ApiProperty({
+    enum: ['opening', 'credit', 'debit', 'transfer_in', 'transfer_out'],
+    example: 'debit',
+  })
   type!: LedgerEntryRow['type'];
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'Set on transfer entries',
+  })
   transferId?: number;
+
+  @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
   static of(row: LedgerEntryRow): TransactionResponse {
@@ -24,7 +47,15 @@ export class TransactionResponse {
 }
 
 export class TransactionPage {
+  @ApiProperty({ type: [TransactionResponse] })
   items!: TransactionResponse[];
-  /** Pass as `cursor` for the next (older) page; null on the last page. */
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    example: 'Ng',
+    description:
+      'Pass as `cursor` for the next (older) page; null on the last page',
+  })
   nextCursor!: string | null;
 }

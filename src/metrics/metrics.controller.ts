@@ -1,0 +1,59 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  InjectMetric,
+  PrometheusController,
+} from '@willsoto/nestjs-prometheus';
+import type { Response } from 'express';
+import { Gauge } from 'prom-client';
+import { Sequelize } from 'sequelize-typescript';
+import { Public } from '../security/public.decorator';
+import { DB_POOL_CONNECTIONS, DB_POOL_WAITING } from './metrics.names';
+
+/** What sequelize-pool exposes of its state. */
+interface PoolState {
+  size: number;
+  available: number;
+  using: number;
+  waiting: number;
+}
+
+/** `GET /metrics`: Prometheus text. The pool is read at scrape time, so requests pay nothing. */
+@ApiTags('metrics')
+@Public()
+@Controller()
+export class MetricsController extends PrometheusController {
+  constructor(
+    private readonly sequelize: Sequelize,
+    @InjectMetric(DB_POOL_CONNECTIONS) private readonly connections: Gauge,
+    @InjectMetric(DB_POOL_WAITING) private readonly waiting: Gauge,
+  ) {
+    super();
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Prometheus metrics' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format',
+    schema: {
+      type: 'string',
+      example: 'balance_changes_total{outcome="applied"} 5000',
+    },
+  })
+  override index(@Res({ passthrough: true }) response: Response) {
+    const pool = (
+      this.sequelize.connectionManager as unknown as { pool: PoolState }
+    ).pool;
+    this.connections.set({ state: 'open' }, pool.size);
+    this.connections.set({ state: 'in_use' }, pool.using);
+    this.connections.set({ state: 'idle' }, pool.available);
+    this.waiting.set(pool.waiting);
+    return super.index(response);
+  }
+}

@@ -1,0 +1,130 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import type { App } from 'supertest/types';
+import { bootApp } from './utils/app';
+import { startInstance } from './utils/instance';
+import { createTestDatabase, type TestDatabase } from './utils/test-database';
+
+const debit = (app: INestApplication<App>, id: number | string, body: string) =>
+  request(app.getHttpServer())
+    .post(`/users/${id}/balance`)
+    .set('content-type', 'application/json')
+    .send(body);
+
+describe('metrics and request ids', () => {
+  let database: TestDatabase;
+  let app: INestApplication<App>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    app = await bootApp(database.url);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it("returns the caller's X-Request-Id, or a new one", async () => {
+    const given = await request(app.getHttpServer())
+      .get('/users/1')
+      .set('X-Request-Id', 'trace-42')
+      .expect(200);
+    expect(given.headers['x-request-id']).toBe('trace-42');
+    const generated = await request(app.getHttpServer())
+      .get('/users/1')
+      .set('X-Request-Id', 'not\tplain')
+      .expect(200);
+    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('counts requests by route and status, and balance changes by outcome', async () => {
+    await debit(app, 1, '{"amount":-2}').expect(200);
+    await debit(app, 1, '{"amount":-2}').expect(200);
+    await debit(app, 1, '{"amount":-1000000}').expect(409);
+    await debit(app, 1, '{"amount":"x"}').expect(400);
+    await debit(app, 2, '{"amount":5}').expect(404);
+    await debit(app, 1, '{"amount":').expect(400);
+
+    const { text } = await request(app.getHttpServer())
+      .get('/metrics')
+      .expect(200)
+      .expect('content-type', /text\/plain/);
+    const metric = (line: string) =>
+      Number(new RegExp(`^${escape(line)} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(metric('balance_changes_total{outcome="applied"}')).toBe(2);
+    expect(metric('balance_changes_total{outcome="insufficient_funds"}')).toBe(
+      1,
+    );
+    expect(metric('balance_changes_total{outcome="validation"}')).toBe(1);
+    expect(metric('balance_changes_total{outcome="not_found"}')).toBe(1);
+    expect(
+      metric(
+        'http_requests_total{method="POST",route="/users/:id/balance",status="200"}',
+      ),
+    ).toBe(2);
+    expect(
+      metric(
+        'http_requests_total{method="POST",route="unmatched",status="400"}',
+      ),
+    ).toBe(1);
+    expect(
+      metric(
+        'http_request_duration_seconds_count{method="POST",route="/users/:id/balance",status="409"}',
+      ),
+    ).toBe(1);
+    expect(metric('db_pool_connections{state="open"}')).toBeGreaterThan(0);
+    expect(metric('db_pool_waiting_requests')).toBe(0);
+    expect(await database.query('SELECT balance FROM users')).toEqual([
+      { balance: 9_996 },
+    ]);
+  });
+});
+
+describe('request logs', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('writes one JSON line per refused request, with its id, and none for a success at info', async () => {
+    const instance = await startInstance(database.url, { LOG_LEVEL: 'info' });
+    try {
+      const post = (amount: number, id: string) =>
+        fetch(`${instance.url}/users/1/balance`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-request-id': id },
+          body: JSON.stringify({ amount }),
+        });
+      expect((await post(-2, 'ok-1')).status).toBe(200);
+      expect((await post(-1_000_000, 'refused-1')).status).toBe(409);
+    } finally {
+      expect(await instance.stop()).toBe(0);
+    }
+    const lines = instance
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const requestLines = lines.filter((line) => 'req' in line);
+    expect(requestLines).toEqual([
+      expect.objectContaining({
+        level: 30,
+        req: { id: 'refused-1', method: 'POST', url: '/users/1/balance' },
+        res: { statusCode: 409 },
+      }),
+    ]);
+    expect(lines.some((line) => /SELECT|UPDATE/.test(String(line.msg)))).toBe(
+      false,
+    );
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,116 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import type { App } from 'supertest/types';
+import type { ErrorCode } from '../src/common/domain.error';
+import { bootApp } from './utils/app';
+import { createTestDatabase, type TestDatabase } from './utils/test-database';
+
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+}
+
+interface RouteLayer {
+  route?: { path: string; methods: Record<string, boolean> };
+}
+
+/** Every route the app serves, as `METHOD /path/{param}`, from Express's own router. */
+function servedRoutes(app: INestApplication<App>): string[] {
+  const express = app.getHttpAdapter().getInstance() as {
+    router: { stack: RouteLayer[] };
+  };
+  return express.router.stack
+    .flatMap(({ route }) =>
+      route
+        ? Object.keys(route.methods).map(
+            (method) =>
+              `${method.toUpperCase()} ${route.path.replace(/:(\w+)/g, '{$1}')}`,
+          )
+        : [],
+    )
+    .filter((route) => !/ \/(\*path|docs)/.test(route))
+    .sort();
+}
+
+describe('OpenAPI', () => {
+  let database: TestDatabase;
+  let app: INestApplication<App>;
+  let document: OpenApiDocument;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    app = await bootApp(database.url);
+    document = (
+      await request(app.getHttpServer()).get('/docs-json').expect(200)
+    ).body as OpenApiDocument;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('describes every route the app serves', () => {
+    const documented = Object.entries(document.paths)
+      .flatMap(([path, operations]) =>
+        Object.keys(operations).map(
+          (method) => `${method.toUpperCase()} ${path}`,
+        ),
+      )
+      .sort();
+    const served = servedRoutes(app);
+    expect(served).toEqual(
+      expect.arrayContaining(['POST /users/{id}/balance', 'GET /health']),
+    );
+    expect(documented).toEqual(served);
+  });
+
+  it('gives the balance route every status and error code it can answer, with examples', () => {
+    const { responses } = document.paths['/users/{id}/balance'].post as {
+      responses: Record<
+        string,
+        { content?: { 'application/json': { examples?: object } } }
+      >;
+    };
+    expect(Object.keys(responses).sort()).toEqual(
+      [
+        '200',
+        '400',
+        '401',
+        '404',
+        '409',
+        '413',
+        '415',
+        '422',
+        '500',
+        '503',
+      ].sort(),
+    );
+    const codes = Object.values(responses).flatMap((response) =>
+      Object.keys(response.content?.['application/json'].examples ?? {}),
+    );
+    expect(codes.sort()).toEqual(
+      (
+        [
+          'VALIDATION_FAILED',
+          'UNAUTHORIZED',
+          'USER_NOT_FOUND',
+          'INSUFFICIENT_FUNDS',
+          'PAYLOAD_TOO_LARGE',
+          'UNSUPPORTED_MEDIA_TYPE',
+          'BALANCE_LIMIT_EXCEEDED',
+          'IDEMPOTENCY_KEY_IN_USE',
+          'IDEMPOTENCY_KEY_REUSED',
+          'SERVICE_UNAVAILABLE',
+          'INTERNAL_ERROR',
+        ] satisfies ErrorCode[]
+      ).sort(),
+    );
+  });
+
+  it('serves the Swagger UI at /docs', async () => {
+    const response = await request(app.getHttpServer())
+      .get('/docs')
+      .expect(200);
+    expect(response.text).toMatch(/swagger-ui/i);
+  });
+});
