@@ -111,12 +111,14 @@ describe('request logs', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const requestLines = lines.filter((line) => 'req' in line);
+    const requestLines = lines.filter((line) => 'requestId' in line);
     expect(requestLines).toEqual([
       expect.objectContaining({
         level: 30,
-        req: { id: 'refused-1', method: 'POST', url: '/users/1/balance' },
-        res: { statusCode: 409 },
+        requestId: 'refused-1',
+        method: 'POST',
+        url: '/users/1/balance',
+        statusCode: 409,
       }),
     ]);
     expect(lines.some((line) => /SELECT|UPDATE/.test(String(line.msg)))).toBe(
