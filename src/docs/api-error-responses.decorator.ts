@@ -97,3 +97,15 @@ export function ApiErrorResponses(
     ),
   );
 }
+
+/** Every refusal a change of money can get: a balance change or a transfer. */
+export const MONEY_CHANGE_ERRORS: ErrorCode[] = [
+  'VALIDATION_FAILED',
+  'USER_NOT_FOUND',
+  'INSUFFICIENT_FUNDS',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'BALANCE_LIMIT_EXCEEDED',
+  'IDEMPOTENCY_KEY_IN_USE',
+  'IDEMPOTENCY_KEY_REUSED',
+];

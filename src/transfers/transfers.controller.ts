@@ -5,7 +5,10 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
+import {
+  ApiErrorResponses,
+  MONEY_CHANGE_ERRORS,
+} from '../docs/api-error-responses.decorator';
 import {
   ApiIdempotencyKey,
   type IdempotencyKey,
@@ -27,16 +30,7 @@ export class TransfersController {
   @ApiOperation({ summary: 'Move money between two users, all or nothing' })
   @ApiIdempotencyKey()
   @ApiCreatedResponse({ type: TransferResponse })
-  @ApiErrorResponses(
-    'VALIDATION_FAILED',
-    'USER_NOT_FOUND',
-    'INSUFFICIENT_FUNDS',
-    'PAYLOAD_TOO_LARGE',
-    'UNSUPPORTED_MEDIA_TYPE',
-    'BALANCE_LIMIT_EXCEEDED',
-    'IDEMPOTENCY_KEY_IN_USE',
-    'IDEMPOTENCY_KEY_REUSED',
-  )
+  @ApiErrorResponses(...MONEY_CHANGE_ERRORS)
   create(
     @Body() { fromUserId, toUserId, amount }: CreateTransferDto,
     @IdempotencyKeyHeader() idempotencyKey?: IdempotencyKey,

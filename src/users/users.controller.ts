@@ -16,7 +16,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { MAX_ID, ParseIdPipe } from '../common/parse-id.pipe';
-import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
+import {
+  ApiErrorResponses,
+  MONEY_CHANGE_ERRORS,
+} from '../docs/api-error-responses.decorator';
 import {
   ApiIdempotencyKey,
   type IdempotencyKey,
@@ -79,16 +82,7 @@ export class UsersController {
   @USER_ID
   @ApiIdempotencyKey()
   @ApiOkResponse({ type: BalanceResponse })
-  @ApiErrorResponses(
-    'VALIDATION_FAILED',
-    'USER_NOT_FOUND',
-    'INSUFFICIENT_FUNDS',
-    'PAYLOAD_TOO_LARGE',
-    'UNSUPPORTED_MEDIA_TYPE',
-    'BALANCE_LIMIT_EXCEEDED',
-    'IDEMPOTENCY_KEY_IN_USE',
-    'IDEMPOTENCY_KEY_REUSED',
-  )
+  @ApiErrorResponses(...MONEY_CHANGE_ERRORS)
   changeBalance(
     @Param('id', ParseIdPipe) id: number,
     @Body() { amount }: ChangeBalanceDto,
