@@ -52,7 +52,7 @@ const poolWaiting = makeGaugeProvider({
     }),
     makeCounterProvider({
       name: BALANCE_CHANGES,
-      help: 'Balance change requests by outcome (applied, insufficient_funds, validation, not_found, limit_exceeded, other)',
+      help: 'Balance changes and transfers by outcome (applied, replayed, insufficient_funds, validation, not_found, limit_exceeded, other)',
       labelNames: ['outcome'],
     }),
     poolConnections,
