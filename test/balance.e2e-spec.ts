@@ -1,24 +1,20 @@
-import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import type { App } from 'supertest/types';
-import { bootApp } from './utils/app';
+import { bootAppOnTestDatabase } from './utils/app';
 import { expectLedgerConsistent } from './utils/invariants';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
 describe('POST /users/:id/balance', () => {
-  let database: TestDatabase;
-  let app: INestApplication<App>;
+  const booted = bootAppOnTestDatabase();
 
   const balanceOf = async (id: number) =>
     (
-      await database.query<{ balance: number }>(
+      await booted.database.query<{ balance: number }>(
         'SELECT balance FROM users WHERE id = $1',
         [id],
       )
     )[0]?.balance;
   /** A fresh user for each test, its opening balance recorded in the ledger. */
   const createUser = async (balance: number): Promise<number> => {
-    const response = await request(app.getHttpServer())
+    const response = await request(booted.app.getHttpServer())
       .post('/users')
       .send({ balance })
       .expect(201);
@@ -26,33 +22,23 @@ describe('POST /users/:id/balance', () => {
   };
   let userId: number;
   const change = (id: number | string, body: unknown) =>
-    request(app.getHttpServer())
+    request(booted.app.getHttpServer())
       .post(`/users/${id}/balance`)
       .set('content-type', 'application/json')
       .send(JSON.stringify(body));
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    app = await bootApp(database.url);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
 
   beforeEach(async () => {
     userId = await createUser(10_000);
   });
 
-  afterEach(() => expectLedgerConsistent(database));
+  afterEach(() => expectLedgerConsistent(booted.database));
 
   it('seeds user 1 with a balance of 10000, recorded as its opening entry', async () => {
     expect(
-      await database.query('SELECT id, balance FROM users WHERE id = 1'),
+      await booted.database.query('SELECT id, balance FROM users WHERE id = 1'),
     ).toEqual([{ id: 1, balance: 10_000 }]);
     expect(
-      await database.query(
+      await booted.database.query(
         'SELECT amount, balance_after, type FROM balance_transactions WHERE user_id = 1',
       ),
     ).toEqual([{ amount: 10_000, balance_after: 10_000, type: 'opening' }]);
@@ -78,12 +64,16 @@ describe('POST /users/:id/balance', () => {
 
   it('grows the version by one with every change', async () => {
     const before = (
-      await request(app.getHttpServer()).get(`/users/${userId}`).expect(200)
+      await request(booted.app.getHttpServer())
+        .get(`/users/${userId}`)
+        .expect(200)
     ).body as { version: number };
     await change(userId, { amount: -1 }).expect(200);
     await change(userId, { amount: 1 }).expect(200);
     const after = (
-      await request(app.getHttpServer()).get(`/users/${userId}`).expect(200)
+      await request(booted.app.getHttpServer())
+        .get(`/users/${userId}`)
+        .expect(200)
     ).body as { version: number };
     expect(after.version).toBe(before.version + 2);
   });
@@ -116,7 +106,7 @@ describe('POST /users/:id/balance', () => {
       code: 'USER_NOT_FOUND',
     });
     expect(
-      await database.query(
+      await booted.database.query(
         'SELECT id FROM balance_transactions WHERE user_id = 999999',
       ),
     ).toEqual([]);
@@ -149,7 +139,7 @@ describe('POST /users/:id/balance', () => {
     ];
 
     it.each(badAmounts)('%s', async (_, body) => {
-      const response = await request(app.getHttpServer())
+      const response = await request(booted.app.getHttpServer())
         .post(`/users/${userId}/balance`)
         .set('content-type', 'application/json')
         .send(body)
@@ -186,7 +176,7 @@ describe('POST /users/:id/balance', () => {
       'text/plain',
       'application/x-www-form-urlencoded',
     ]) {
-      const response = await request(app.getHttpServer())
+      const response = await request(booted.app.getHttpServer())
         .post(`/users/${userId}/balance`)
         .set('content-type', contentType)
         .send('amount=-2')
@@ -206,7 +196,7 @@ describe('POST /users/:id/balance', () => {
   });
 
   it('answers unknown routes with 404 NOT_FOUND', async () => {
-    const response = await request(app.getHttpServer())
+    const response = await request(booted.app.getHttpServer())
       .post('/users/1/balances')
       .expect(404);
     expect(response.body).toMatchObject({ code: 'NOT_FOUND' });
@@ -224,27 +214,16 @@ describe('POST /users/:id/balance', () => {
 });
 
 describe('GET /users/:id', () => {
-  let database: TestDatabase;
-  let app: INestApplication<App>;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    app = await bootApp(database.url);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
+  const booted = bootAppOnTestDatabase();
 
   it('returns the user', async () => {
-    await request(app.getHttpServer())
+    await request(booted.app.getHttpServer())
       .get('/users/1')
       .expect(200, { id: 1, balance: 10_000, version: 1 });
   });
 
   it('answers 404 for an unknown user and 400 for a malformed id', async () => {
-    await request(app.getHttpServer()).get('/users/7').expect(404);
-    await request(app.getHttpServer()).get('/users/x').expect(400);
+    await request(booted.app.getHttpServer()).get('/users/7').expect(404);
+    await request(booted.app.getHttpServer()).get('/users/x').expect(400);
   });
 });

@@ -1,25 +1,11 @@
-import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import type { App } from 'supertest/types';
-import { bootApp } from './utils/app';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
+import { bootAppOnTestDatabase } from './utils/app';
 
 describe('GET /health', () => {
-  let database: TestDatabase;
-  let app: INestApplication<App>;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    app = await bootApp(database.url);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
+  const booted = bootAppOnTestDatabase();
 
   it('answers 200 when PostgreSQL answers', async () => {
-    const response = await request(app.getHttpServer())
+    const response = await request(booted.app.getHttpServer())
       .get('/health')
       .expect(200);
     expect(response.body).toMatchObject({
@@ -29,15 +15,15 @@ describe('GET /health', () => {
   });
 
   it('answers /health/live with 200 without asking PostgreSQL', async () => {
-    await request(app.getHttpServer())
+    await request(booted.app.getHttpServer())
       .get('/health/live')
       .expect(200, { status: 'ok', info: {}, error: {}, details: {} });
   });
 
   it('answers 503 SERVICE_UNAVAILABLE once PostgreSQL is gone, and stays live', async () => {
-    await database.drop();
+    await booted.database.drop();
     const started = Date.now();
-    const response = await request(app.getHttpServer())
+    const response = await request(booted.app.getHttpServer())
       .get('/health')
       .expect(503);
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -46,6 +32,6 @@ describe('GET /health', () => {
       error: 'Service Unavailable',
       code: 'SERVICE_UNAVAILABLE',
     });
-    await request(app.getHttpServer()).get('/health/live').expect(200);
+    await request(booted.app.getHttpServer()).get('/health/live').expect(200);
   });
 });

@@ -1,44 +1,31 @@
-import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import request from 'supertest';
-import type { App } from 'supertest/types';
 import { call } from './utils/api';
-import { bootApp } from './utils/app';
+import { bootAppOnTestDatabase } from './utils/app';
 import { startInstance } from './utils/instance';
 import { expectLedgerConsistent } from './utils/invariants';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
 describe('Idempotency-Key', () => {
-  let database: TestDatabase;
-  let app: INestApplication<App>;
+  const booted = bootAppOnTestDatabase();
   let keys = 0;
   const newKey = () => `key-${process.pid}-${++keys}`;
 
   const post = (path: string, body: object, key?: string) => {
-    const pending = request(app.getHttpServer()).post(path).send(body);
+    const pending = request(booted.app.getHttpServer()).post(path).send(body);
     return key === undefined ? pending : pending.set('Idempotency-Key', key);
   };
   const createUser = async (balance: number): Promise<number> =>
     ((await post('/users', { balance }).expect(201)).body as { id: number }).id;
   const entriesOf = async (userId: number) =>
     (
-      await database.query<{ count: number }>(
+      await booted.database.query<{ count: number }>(
         'SELECT count(*)::int AS count FROM balance_transactions WHERE user_id = $1',
         [userId],
       )
     )[0].count;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    app = await bootApp(database.url);
-  });
-
-  afterEach(() => expectLedgerConsistent(database));
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
+  afterEach(() => expectLedgerConsistent(booted.database));
 
   it('applies a change once when the same key is fired 50 times at once, and answers all 50 alike', async () => {
     const user = await createUser(1_000);
@@ -61,7 +48,7 @@ describe('Idempotency-Key', () => {
       ),
     ).toHaveLength(49);
     expect(await entriesOf(user)).toBe(2);
-    await request(app.getHttpServer())
+    await request(booted.app.getHttpServer())
       .get(`/users/${user}`)
       .expect(200, { id: user, balance: 993, version: 2 });
   });
@@ -88,7 +75,7 @@ describe('Idempotency-Key', () => {
     const replayed = await post('/users', { balance: 5 }, userKey).expect(201);
     expect(replayed.body).toEqual(created.body);
     expect(
-      await database.query(
+      await booted.database.query(
         'SELECT count(*)::int AS count FROM users WHERE balance = 5',
       ),
     ).toEqual([{ count: 1 }]);
@@ -106,7 +93,7 @@ describe('Idempotency-Key', () => {
       const response = await post(path, body, key).expect(422);
       expect(response.body).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
     }
-    await request(app.getHttpServer())
+    await request(booted.app.getHttpServer())
       .get(`/users/${user}`)
       .expect(200, { id: user, balance: 99, version: 2 });
   });
@@ -143,7 +130,7 @@ describe('Idempotency-Key', () => {
     const user = await createUser(100);
     const key = newKey();
     // Another session claims the key and never finishes: as a request stuck in flight would.
-    const holder = new Client({ connectionString: database.url });
+    const holder = new Client({ connectionString: booted.database.url });
     await holder.connect();
     try {
       await holder.query('BEGIN');
@@ -161,7 +148,7 @@ describe('Idempotency-Key', () => {
       await holder.query('ROLLBACK');
       await holder.end();
     }
-    await request(app.getHttpServer())
+    await request(booted.app.getHttpServer())
       .get(`/users/${user}`)
       .expect(200, { id: user, balance: 100, version: 1 });
   });
@@ -175,7 +162,7 @@ describe('Idempotency-Key', () => {
     const response = await post(`/users/${user}/balance`, { amount: -1 }, key);
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED' });
-    await request(app.getHttpServer())
+    await request(booted.app.getHttpServer())
       .get(`/users/${user}`)
       .expect(200, { id: user, balance: 10, version: 1 });
   });

@@ -1,16 +1,12 @@
-import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import type { App } from 'supertest/types';
-import { bootApp } from './utils/app';
+import { bootAppOnTestDatabase } from './utils/app';
 import { expectLedgerConsistent } from './utils/invariants';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
 describe('the ledger', () => {
-  let database: TestDatabase;
-  let app: INestApplication<App>;
+  const booted = bootAppOnTestDatabase();
 
   const post = (path: string, body: unknown) =>
-    request(app.getHttpServer())
+    request(booted.app.getHttpServer())
       .post(path)
       .send(body as object);
   const createUser = async (balance?: number): Promise<number> => {
@@ -23,27 +19,17 @@ describe('the ledger', () => {
   const transfer = (fromUserId: number, toUserId: number, amount: number) =>
     post('/transfers', { fromUserId, toUserId, amount });
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    app = await bootApp(database.url);
-  });
-
-  afterEach(() => expectLedgerConsistent(database));
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
+  afterEach(() => expectLedgerConsistent(booted.database));
 
   describe('POST /users', () => {
     it('creates a user whose opening balance is its first entry', async () => {
       const response = await post('/users', { balance: 750 }).expect(201);
       const { id } = response.body as { id: number };
       expect(response.body).toEqual({ id, balance: 750, version: 1 });
-      await request(app.getHttpServer())
+      await request(booted.app.getHttpServer())
         .get(`/users/${id}`)
         .expect(200, { id, balance: 750, version: 1 });
-      const history = await request(app.getHttpServer())
+      const history = await request(booted.app.getHttpServer())
         .get(`/users/${id}/transactions`)
         .expect(200);
       expect(history.body).toEqual({
@@ -62,7 +48,7 @@ describe('the ledger', () => {
     });
 
     it('opens at 0 without a body', async () => {
-      const response = await request(app.getHttpServer())
+      const response = await request(booted.app.getHttpServer())
         .post('/users')
         .expect(201);
       expect(response.body).toMatchObject({ balance: 0, version: 1 });
@@ -71,14 +57,14 @@ describe('the ledger', () => {
     it.each([[-1], [1.5], ['10'], [null], [Number.MAX_SAFE_INTEGER + 1]])(
       'refuses an opening balance of %p and creates nothing',
       async (balance) => {
-        const [{ count: before }] = await database.query<{ count: number }>(
-          'SELECT count(*) FROM users',
-        );
+        const [{ count: before }] = await booted.database.query<{
+          count: number;
+        }>('SELECT count(*) FROM users');
         const response = await post('/users', { balance }).expect(400);
         expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED' });
-        expect(await database.query('SELECT count(*) FROM users')).toEqual([
-          { count: before },
-        ]);
+        expect(
+          await booted.database.query('SELECT count(*) FROM users'),
+        ).toEqual([{ count: before }]);
       },
     );
   });
@@ -98,7 +84,7 @@ describe('the ledger', () => {
       });
       const { id: transferId } = response.body as { id: number };
       expect(
-        await database.query(
+        await booted.database.query(
           'SELECT user_id, amount, balance_after, type FROM balance_transactions WHERE transfer_id = $1 ORDER BY user_id',
           [transferId],
         ),
@@ -121,7 +107,7 @@ describe('the ledger', () => {
         balance: 10,
       });
       expect(
-        await database.query(
+        await booted.database.query(
           'SELECT count(*)::int AS count FROM transfers WHERE from_user_id = $1',
           [alice],
         ),
@@ -134,7 +120,7 @@ describe('the ledger', () => {
         await createUser(Number.MAX_SAFE_INTEGER - 1),
       ];
       await transfer(alice, bob, 2).expect(422);
-      await request(app.getHttpServer())
+      await request(booted.app.getHttpServer())
         .get(`/users/${alice}`)
         .expect(200, { id: alice, balance: 10, version: 1 });
     });
@@ -189,7 +175,7 @@ describe('the ledger', () => {
       expect(
         (await post('/transfers', body(user)).expect(400)).body,
       ).toMatchObject({ code: 'VALIDATION_FAILED' });
-      await request(app.getHttpServer())
+      await request(booted.app.getHttpServer())
         .get(`/users/${user}`)
         .expect(200, { id: user, balance: 100, version: 1 });
     });
@@ -205,7 +191,7 @@ describe('the ledger', () => {
       expect(
         statuses.filter((status) => status !== 201 && status !== 409),
       ).toEqual([]);
-      const balances = await expectLedgerConsistent(database);
+      const balances = await expectLedgerConsistent(booted.database);
       const moved = responses.filter((response) => response.status === 201) as {
         body: { fromUserId: number; amount: number };
       }[];
@@ -226,7 +212,7 @@ describe('the ledger', () => {
       await createUser(500),
       await createUser(500),
     ];
-    const [{ total: before }] = await database.query<{ total: number }>(
+    const [{ total: before }] = await booted.database.query<{ total: number }>(
       'SELECT sum(balance)::bigint AS total FROM users WHERE id = ANY($1)',
       [users],
     );
@@ -260,8 +246,8 @@ describe('the ledger', () => {
     const acknowledged = outcomes
       .filter(({ response }) => response.status < 300)
       .reduce((sum, { delta }) => sum + delta, 0);
-    await expectLedgerConsistent(database);
-    const [{ total: after }] = await database.query<{ total: number }>(
+    await expectLedgerConsistent(booted.database);
+    const [{ total: after }] = await booted.database.query<{ total: number }>(
       'SELECT sum(balance)::bigint AS total FROM users WHERE id = ANY($1)',
       [users],
     );
@@ -278,7 +264,7 @@ describe('the ledger', () => {
       let cursor: string | null = null;
       let writes = 0;
       do {
-        const page = await request(app.getHttpServer())
+        const page = await request(booted.app.getHttpServer())
           .get(`/users/${user}/transactions`)
           .query({ limit: 7, ...(cursor ? { cursor } : {}) })
           .expect(200);
@@ -292,7 +278,7 @@ describe('the ledger', () => {
         await post(`/users/${user}/balance`, { amount: 1 }).expect(200);
         writes++;
       } while (cursor);
-      const all = await database.query<{ id: number }>(
+      const all = await booted.database.query<{ id: number }>(
         'SELECT id FROM balance_transactions WHERE user_id = $1 ORDER BY id DESC',
         [user],
       );
@@ -309,7 +295,7 @@ describe('the ledger', () => {
       ['a malformed cursor', { cursor: '!!' }],
       ['an unknown parameter', { offset: '5' }],
     ])('refuses %s with 400', async (_, query) => {
-      const response = await request(app.getHttpServer())
+      const response = await request(booted.app.getHttpServer())
         .get('/users/1/transactions')
         .query(query)
         .expect(400);
@@ -317,7 +303,7 @@ describe('the ledger', () => {
     });
 
     it('answers 404 for an unknown user', async () => {
-      await request(app.getHttpServer())
+      await request(booted.app.getHttpServer())
         .get('/users/999999/transactions')
         .expect(404);
     });
@@ -325,10 +311,10 @@ describe('the ledger', () => {
 
   it('refuses to rewrite history: entries can be neither updated nor deleted', async () => {
     await expect(
-      database.query('UPDATE balance_transactions SET amount = amount'),
+      booted.database.query('UPDATE balance_transactions SET amount = amount'),
     ).rejects.toThrow(/append-only/);
     await expect(
-      database.query('DELETE FROM balance_transactions'),
+      booted.database.query('DELETE FROM balance_transactions'),
     ).rejects.toThrow(/append-only/);
   });
 });

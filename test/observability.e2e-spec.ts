@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { App } from 'supertest/types';
-import { bootApp } from './utils/app';
+import { bootAppOnTestDatabase } from './utils/app';
 import { startInstance } from './utils/instance';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
@@ -12,26 +12,15 @@ const debit = (app: INestApplication<App>, id: number | string, body: string) =>
     .send(body);
 
 describe('metrics and request ids', () => {
-  let database: TestDatabase;
-  let app: INestApplication<App>;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    app = await bootApp(database.url);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
+  const booted = bootAppOnTestDatabase();
 
   it("returns the caller's X-Request-Id, or a new one", async () => {
-    const given = await request(app.getHttpServer())
+    const given = await request(booted.app.getHttpServer())
       .get('/users/1')
       .set('X-Request-Id', 'trace-42')
       .expect(200);
     expect(given.headers['x-request-id']).toBe('trace-42');
-    const generated = await request(app.getHttpServer())
+    const generated = await request(booted.app.getHttpServer())
       .get('/users/1')
       .set('X-Request-Id', 'not\tplain')
       .expect(200);
@@ -39,14 +28,14 @@ describe('metrics and request ids', () => {
   });
 
   it('counts requests by route and status, and balance changes by outcome', async () => {
-    await debit(app, 1, '{"amount":-2}').expect(200);
-    await debit(app, 1, '{"amount":-2}').expect(200);
-    await debit(app, 1, '{"amount":-1000000}').expect(409);
-    await debit(app, 1, '{"amount":"x"}').expect(400);
-    await debit(app, 2, '{"amount":5}').expect(404);
-    await debit(app, 1, '{"amount":').expect(400);
+    await debit(booted.app, 1, '{"amount":-2}').expect(200);
+    await debit(booted.app, 1, '{"amount":-2}').expect(200);
+    await debit(booted.app, 1, '{"amount":-1000000}').expect(409);
+    await debit(booted.app, 1, '{"amount":"x"}').expect(400);
+    await debit(booted.app, 2, '{"amount":5}').expect(404);
+    await debit(booted.app, 1, '{"amount":').expect(400);
 
-    const { text } = await request(app.getHttpServer())
+    const { text } = await request(booted.app.getHttpServer())
       .get('/metrics')
       .expect(200)
       .expect('content-type', /text\/plain/);
@@ -75,7 +64,7 @@ describe('metrics and request ids', () => {
     ).toBe(1);
     expect(metric('db_pool_connections{state="open"}')).toBeGreaterThan(0);
     expect(metric('db_pool_waiting_requests')).toBe(0);
-    expect(await database.query('SELECT balance FROM users')).toEqual([
+    expect(await booted.database.query('SELECT balance FROM users')).toEqual([
       { balance: 9_996 },
     ]);
   });

@@ -2,8 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import type { ErrorCode } from '../src/common/domain.error';
-import { bootApp } from './utils/app';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
+import { bootAppOnTestDatabase } from './utils/app';
 
 interface OpenApiDocument {
   paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
@@ -32,21 +31,13 @@ function servedRoutes(app: INestApplication<App>): string[] {
 }
 
 describe('OpenAPI', () => {
-  let database: TestDatabase;
-  let app: INestApplication<App>;
+  const booted = bootAppOnTestDatabase();
   let document: OpenApiDocument;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    app = await bootApp(database.url);
     document = (
-      await request(app.getHttpServer()).get('/docs-json').expect(200)
+      await request(booted.app.getHttpServer()).get('/docs-json').expect(200)
     ).body as OpenApiDocument;
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
   });
 
   it('describes every route the app serves', () => {
@@ -57,7 +48,7 @@ describe('OpenAPI', () => {
         ),
       )
       .sort();
-    const served = servedRoutes(app);
+    const served = servedRoutes(booted.app);
     expect(served).toEqual(
       expect.arrayContaining(['POST /users/{id}/balance', 'GET /health']),
     );
@@ -108,7 +99,7 @@ describe('OpenAPI', () => {
   });
 
   it('serves the Swagger UI at /docs', async () => {
-    const response = await request(app.getHttpServer())
+    const response = await request(booted.app.getHttpServer())
       .get('/docs')
       .expect(200);
     expect(response.text).toMatch(/swagger-ui/i);

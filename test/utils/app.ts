@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import type { App } from 'supertest/types';
 import { APP_OPTIONS, AppModule } from '../../src/app.module';
 import { DatabaseServer } from '../../src/database/database-server';
+import { createTestDatabase, type TestDatabase } from './test-database';
 import { setUpOpenApi } from '../../src/docs/openapi';
 
 /** Boots the real AppModule in this process, created as `main.ts` creates it, on the given database. */
@@ -19,4 +20,26 @@ export async function bootApp(
   setUpOpenApi(app);
   await app.init();
   return app;
+}
+
+export interface BootedApp {
+  database: TestDatabase;
+  app: INestApplication<App>;
+}
+
+/**
+ * For the calling `describe`: a fresh database with the app booted on it before its tests, both
+ * gone after them. Read `database` and `app` inside hooks and tests, once they are set.
+ */
+export function bootAppOnTestDatabase(): BootedApp {
+  const booted = {} as BootedApp;
+  beforeAll(async () => {
+    booted.database = await createTestDatabase();
+    booted.app = await bootApp(booted.database.url);
+  });
+  afterAll(async () => {
+    await booted.app?.close();
+    await booted.database?.drop();
+  });
+  return booted;
 }
