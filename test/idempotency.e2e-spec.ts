@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import request from 'supertest';
-import { call } from './utils/api';
+import { send } from './utils/client';
 import { bootAppOnTestDatabase } from './utils/app';
 import { startInstance } from './utils/instance';
 import { expectLedgerConsistent } from './utils/invariants';
@@ -191,27 +191,21 @@ describe('Idempotency-Key across a restart', () => {
   it('replays the stored response from another process, without changing money twice', async () => {
     const key = `restart-${process.pid}`;
     const first = await startInstance(database.url);
-    const applied = await call(
-      first.url,
-      'POST',
-      '/users/1/balance',
-      { amount: -300 },
-      { 'Idempotency-Key': key },
-    );
+    const applied = await send(first.url, '/users/1/balance', {
+      body: { amount: -300 },
+      headers: { 'Idempotency-Key': key },
+    });
     expect(applied.status).toBe(200);
     expect(await first.stop()).not.toBe(1);
 
     const second = await startInstance(database.url);
     try {
-      const replayed = await call(
-        second.url,
-        'POST',
-        '/users/1/balance',
-        { amount: -300 },
-        { 'Idempotency-Key': key },
-      );
+      const replayed = await send(second.url, '/users/1/balance', {
+        body: { amount: -300 },
+        headers: { 'Idempotency-Key': key },
+      });
       expect(replayed.status).toBe(200);
-      expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+      expect(replayed.headers?.['idempotent-replayed']).toBe('true');
       expect(replayed.body).toEqual(applied.body);
       expect(
         await database.query('SELECT balance FROM users WHERE id = 1'),

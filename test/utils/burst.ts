@@ -1,4 +1,9 @@
-import { Agent, type IncomingHttpHeaders, request } from 'node:http';
+import {
+  Agent,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+} from 'node:http';
 
 export interface Outcome {
   status: number;
@@ -36,25 +41,15 @@ export function postJson(
           'content-length': Buffer.byteLength(body),
         },
       },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => {
-          let parsed: Outcome['body'];
-          try {
-            parsed = JSON.parse(text) as Outcome['body'];
-          } catch {
-            parsed = { code: `unparsable: ${text.slice(0, 80)}` };
-          }
+      (response) =>
+        void readJsonBody(response).then((parsed) =>
           resolve({
             status: response.statusCode ?? 0,
             body: parsed,
             latencyMs: performance.now() - fired,
             connectMs,
-          });
-        });
-      },
+          }),
+        ),
     );
     req.on('socket', (socket) => {
       if (socket.connecting) {
@@ -105,4 +100,22 @@ export function countOutcomes(outcomes: Outcome[]): Record<string, number> {
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
+}
+
+/** A response's body as JSON; a body that is not JSON is kept whole, as `text`. */
+export function readJsonBody(
+  response: IncomingMessage,
+): Promise<Outcome['body']> {
+  return new Promise((resolve) => {
+    let text = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => (text += chunk));
+    response.on('end', () => {
+      try {
+        resolve(JSON.parse(text) as Outcome['body']);
+      } catch {
+        resolve({ code: 'unparsable', text });
+      }
+    });
+  });
 }

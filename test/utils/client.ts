@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import type { Outcome } from './burst';
+import { type Outcome, readJsonBody } from './burst';
 
 export interface SendOptions {
   method?: string;
@@ -59,20 +59,13 @@ export function send(
       done(-1, { code: (error as Error).message });
       return;
     }
-    req.on('response', (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => {
-        let parsed: Outcome['body'];
-        try {
-          parsed = JSON.parse(text) as Outcome['body'];
-        } catch {
-          parsed = { code: `unparsable`, text };
-        }
-        done(response.statusCode ?? 0, parsed, response.headers);
-      });
-    });
+    req.on(
+      'response',
+      (response) =>
+        void readJsonBody(response).then((parsed) =>
+          done(response.statusCode ?? 0, parsed, response.headers),
+        ),
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (error) => done(0, { code: error.message }));
     req.end(payload);
