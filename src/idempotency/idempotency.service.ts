@@ -13,6 +13,7 @@ import {
   IdempotencyKeyInUseError,
   IdempotencyKeyReusedError,
 } from './idempotency.errors';
+import { Replayed } from './replayed';
 
 /**
  * Takes the key for this transaction. A key still claimed by a transaction in flight makes
@@ -70,13 +71,19 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Claims the key inside `transaction`. Returns undefined when the key is now this
-   * transaction's, or the stored result of the request that used it first.
+   * Claims the key, if the request has one, inside `transaction`. Resolves with undefined when
+   * the key is now this transaction's (or there is none); else with the answer of the request
+   * that used it first, mapped from its stored row as a fresh answer is, to be replayed.
    */
-  async claim(
+  async claim<Row, Response>(
     transaction: Transaction,
-    { key, fingerprint }: IdempotencyKey,
-  ): Promise<unknown> {
+    idempotencyKey: IdempotencyKey | undefined,
+    toResponse: (stored: Row) => Response,
+  ): Promise<Replayed<Response> | undefined> {
+    if (!idempotencyKey) {
+      return undefined;
+    }
+    const { key, fingerprint } = idempotencyKey;
     const claimed = await this.sequelize
       .query(claimSql(key, fingerprint), {
         transaction,
@@ -96,11 +103,11 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     // A new statement: it sees the row committed while the claim waited.
     const [stored] = await this.sequelize.query<{
       fingerprint: string;
-      response: unknown;
+      response: Row;
     }>(STORED_SQL, { bind: [key], transaction, type: QueryTypes.SELECT });
     if (stored.fingerprint !== fingerprint) {
       throw new IdempotencyKeyReusedError();
     }
-    return stored.response;
+    return new Replayed(toResponse(stored.response));
   }
 }

@@ -36,11 +36,13 @@ export class TransfersService {
       throw new ValidationFailedError('A transfer needs two different users');
     }
     return this.sequelize.transaction(async (transaction) => {
-      const stored =
-        idempotencyKey &&
-        (await this.idempotency.claim(transaction, idempotencyKey));
-      if (stored) {
-        return new Replayed(TransferResponse.of(stored as TransferRow));
+      const replay = await this.idempotency.claim(
+        transaction,
+        idempotencyKey,
+        (stored: TransferRow) => TransferResponse.of(stored),
+      );
+      if (replay) {
+        return replay;
       }
       const locked = await this.sequelize.query<{ id: number }>(LOCK_PAIR_SQL, {
         bind: [fromUserId, toUserId],

@@ -49,11 +49,13 @@ export class UsersService {
     idempotencyKey?: IdempotencyKey,
   ): Promise<UserResponse | Replayed<UserResponse>> {
     return this.sequelize.transaction(async (transaction) => {
-      const stored =
-        idempotencyKey &&
-        (await this.idempotency.claim(transaction, idempotencyKey));
-      if (stored) {
-        return new Replayed(UserResponse.of(stored as UserRow));
+      const replay = await this.idempotency.claim(
+        transaction,
+        idempotencyKey,
+        (stored: UserRow) => UserResponse.of(stored),
+      );
+      if (replay) {
+        return replay;
       }
       const [user] = await this.sequelize.query<UserRow>(CREATE_USER_SQL, {
         bind: [balance, idempotencyKey?.key ?? null],
@@ -75,11 +77,13 @@ export class UsersService {
     idempotencyKey?: IdempotencyKey,
   ): Promise<BalanceResponse | Replayed<BalanceResponse>> {
     return this.sequelize.transaction(async (transaction) => {
-      const stored =
-        idempotencyKey &&
-        (await this.idempotency.claim(transaction, idempotencyKey));
-      if (stored) {
-        return new Replayed(BalanceResponse.of(stored as BalanceChangeRow));
+      const replay = await this.idempotency.claim(
+        transaction,
+        idempotencyKey,
+        (stored: BalanceChangeRow) => BalanceResponse.of(stored),
+      );
+      if (replay) {
+        return replay;
       }
       // Both statements' rows, concatenated by Sequelize: see changeBalanceSql.
       const [locked, applied] = (await this.sequelize.query(
