@@ -1,3 +1,4 @@
+import type { BurstResult } from './burst';
 import type { Queryable } from './test-database';
 
 /** One change of one user's balance, as a response acknowledged it. */
@@ -249,4 +250,28 @@ export async function expectLedgerConsistent(
     'SELECT id, balance, version FROM users ORDER BY id',
   );
   return new Map(users.map((user) => [user.id, user.balance]));
+}
+
+/**
+ * After a burst of debits of 2 that drained user 1: exactly `applied` were applied and the rest
+ * refused as insufficient funds, every applied debit saw a distinct balance (none lost or
+ * applied twice), and user 1 is left at 0.
+ */
+export async function expectDrainedByDebitsOfTwo(
+  burst: BurstResult,
+  database: Queryable,
+  applied: number,
+): Promise<void> {
+  expect(burst.counts).toEqual({
+    '200': applied,
+    '409 INSUFFICIENT_FUNDS': burst.outcomes.length - applied,
+  });
+  const balances = burst.outcomes
+    .filter((outcome) => outcome.status === 200)
+    .map((outcome) => outcome.body.balance as number)
+    .sort((a, b) => a - b);
+  expect(balances).toEqual(Array.from({ length: applied }, (_, i) => i * 2));
+  expect(await database.query('SELECT id, balance FROM users')).toEqual([
+    { id: 1, balance: 0 },
+  ]);
 }
