@@ -1,10 +1,9 @@
 import { fireBurst } from './utils/burst';
-import { type Instance, startInstance } from './utils/instance';
+import { startInstancesOnTestDatabase } from './utils/instance';
 import {
   expectDrainedByDebitsOfTwo,
   expectLedgerConsistent,
 } from './utils/invariants';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
 /**
  * The acceptance test: 10000 debits of 2 fired at once, over fresh sockets, at a balance of
@@ -13,26 +12,11 @@ import { createTestDatabase, type TestDatabase } from './utils/test-database';
 describe.each([1, 2])(
   '10000 simultaneous debits on %i instance(s)',
   (instanceCount) => {
-    let database: TestDatabase;
-    let instances: Instance[] = [];
-
-    beforeAll(async () => {
-      database = await createTestDatabase();
-      // One at a time, so that the first applies the migrations; concurrent start has its own test.
-      for (let i = 0; i < instanceCount; i++) {
-        instances.push(await startInstance(database.url));
-      }
-    });
-
-    afterAll(async () => {
-      await Promise.all(instances.map((instance) => instance.stop()));
-      instances = [];
-      await database?.drop();
-    });
+    const cluster = startInstancesOnTestDatabase(instanceCount);
 
     it('applies exactly 5000, refuses exactly 5000 with INSUFFICIENT_FUNDS, and ends at 0', async () => {
       const burst = await fireBurst(
-        instances.map((instance) => instance.url),
+        cluster.instances.map((instance) => instance.url),
         '/users/1/balance',
         { amount: -2 },
         10_000,
@@ -43,11 +27,13 @@ describe.each([1, 2])(
         burst.counts,
       );
       // Every successful debit saw a distinct balance: none was lost or applied twice.
-      await expectDrainedByDebitsOfTwo(burst, database, 5000);
+      await expectDrainedByDebitsOfTwo(burst, cluster.database, 5000);
       // The ledger explains it: the opening 10000, then exactly the 5000 acknowledged debits.
-      expect(await expectLedgerConsistent(database)).toEqual(new Map([[1, 0]]));
+      expect(await expectLedgerConsistent(cluster.database)).toEqual(
+        new Map([[1, 0]]),
+      );
       expect(
-        await database.query(
+        await cluster.database.query(
           "SELECT count(*)::int AS debits FROM balance_transactions WHERE type = 'debit'",
         ),
       ).toEqual([{ debits: 5000 }]);

@@ -1,9 +1,8 @@
 import { Books, readOpening, type Operation } from '../utils/bank';
 import type { Outcome } from '../utils/burst';
 import { send } from '../utils/client';
-import { type Instance, startInstance } from '../utils/instance';
+import { type Instance, startInstancesOnTestDatabase } from '../utils/instance';
 import { invariantViolations } from '../utils/invariants';
-import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 
 const DEBITS = 3_000;
 const AMOUNT = 5;
@@ -13,30 +12,16 @@ const AMOUNT = 5;
  * on three instances. PostgreSQL rolls back whatever the dead process had not committed.
  */
 describe('an instance killed mid-burst', () => {
-  let database: TestDatabase;
-  let instances: Instance[] = [];
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    for (let i = 0; i < 3; i++) {
-      instances.push(await startInstance(database.url));
-    }
-  });
-
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.stop()));
-    instances = [];
-    await database?.drop();
-  });
+  const cluster = startInstancesOnTestDatabase(3);
 
   it('keeps every acknowledged debit, changes nothing else, and the others keep serving', async () => {
-    const books = new Books(await readOpening(database, [1]));
-    const [victim, ...survivors] = instances;
+    const books = new Books(await readOpening(cluster.database, [1]));
+    const [victim, ...survivors] = cluster.instances;
     const debit: Operation = { kind: 'debit', userId: 1, amount: AMOUNT };
     let answered = 0;
     let killedAt = -1;
     const fired = Array.from({ length: DEBITS }, (_, i) => {
-      const instance = instances[i % instances.length];
+      const instance = cluster.instances[i % cluster.instances.length];
       return send(instance.url, '/users/1/balance', {
         body: { amount: -AMOUNT },
       }).then((outcome): [Instance, Outcome] => {
@@ -69,11 +54,11 @@ describe('an instance killed mid-burst', () => {
     }
     // Every 2xx debit is in the database; of the rest, only debits the dead instance got and
     // never answered may have been applied (committed just before the kill).
-    expect(await invariantViolations(database, books.expectations())).toEqual(
-      [],
-    );
+    expect(
+      await invariantViolations(cluster.database, books.expectations()),
+    ).toEqual([]);
 
-    const [{ balance }] = await database.query<{ balance: number }>(
+    const [{ balance }] = await cluster.database.query<{ balance: number }>(
       'SELECT balance FROM users WHERE id = 1',
     );
     for (const survivor of survivors) {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { freePort } from './free-port';
+import { createTestDatabase, type TestDatabase } from './test-database';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
 
@@ -72,4 +73,31 @@ export async function startInstance(
   }
   await stop('SIGKILL');
   throw new Error(`Instance did not become healthy:\n${instance.output()}`);
+}
+
+export interface InstancesOnTestDatabase {
+  database: TestDatabase;
+  instances: Instance[];
+}
+
+/**
+ * For the calling `describe`: a fresh database and `count` instances on it, started one at a
+ * time (the first applies the migrations; concurrent start has tests of its own), before its
+ * tests; all stopped and the database dropped after them.
+ */
+export function startInstancesOnTestDatabase(
+  count: number,
+): InstancesOnTestDatabase {
+  const started = { instances: [] } as unknown as InstancesOnTestDatabase;
+  beforeAll(async () => {
+    started.database = await createTestDatabase();
+    for (let i = 0; i < count; i++) {
+      started.instances.push(await startInstance(started.database.url));
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(started.instances.map((instance) => instance.stop()));
+    await started.database?.drop();
+  });
+  return started;
 }
