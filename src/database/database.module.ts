@@ -1,6 +1,7 @@
 import { Logger, Module, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { SequelizeModule } from '@nestjs/sequelize';
+import { InjectConnection, SequelizeModule } from '@nestjs/sequelize';
+import { Sequelize } from 'sequelize';
 import { types } from 'pg';
 import { Environment } from '../config/environment';
 import { DatabaseServer } from './database-server';
@@ -61,7 +62,8 @@ class DatabaseServerModule {}
         },
         pool: {
           max: config.get('DB_POOL_MAX', { infer: true }),
-          min: 0,
+          // Never cold: see fillPool.
+          min: config.get('DB_POOL_MAX', { infer: true }),
           acquire: config.get('DB_POOL_ACQUIRE_TIMEOUT_MS', { infer: true }),
         },
         retryAttempts: 5,
@@ -76,6 +78,7 @@ export class DatabaseModule implements OnModuleInit {
   constructor(
     private readonly server: DatabaseServer,
     private readonly config: ConfigService<Environment, true>,
+    @InjectConnection() private readonly sequelize: Sequelize,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -93,5 +96,26 @@ export class DatabaseModule implements OnModuleInit {
     } finally {
       await connection.close();
     }
+    await this.fillPool();
+  }
+
+  /**
+   * Opens every pooled connection before the app listens; with `min` = `max` the pool keeps
+   * them through quiet spells and replaces one that breaks at once. A pool that opened its
+   * connections on demand opened them in the worst moment: while a burst's thousands of
+   * requests held the event loop, a handshake's answer waited unread past the 5 s connect
+   * timeout, and each connect that gave up failed a request queued for a connection (503)
+   * though PostgreSQL was fine. Connecting at a quiet moment removes that race; the connect
+   * timeout stays short, so an unreachable server is still reported within seconds.
+   */
+  private async fillPool(): Promise<void> {
+    const manager = this.sequelize.connectionManager;
+    const connections = await Promise.all(
+      Array.from(
+        { length: this.config.get('DB_POOL_MAX', { infer: true }) },
+        () => manager.getConnection({ type: 'write' }),
+      ),
+    );
+    connections.forEach((connection) => manager.releaseConnection(connection));
   }
 }
