@@ -3,16 +3,13 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
-import { Pool, type PoolClient, type QueryResult } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import {
   createMigrationConnection,
   createMigrator,
 } from '../src/database/migrator';
 import { SEED_BALANCE, seed } from '../src/database/seed';
-import {
-  type BalanceChangeRow,
-  changeBalanceSql,
-} from '../src/users/users.sql';
+import { CHANGE_BALANCE } from '../src/ledger/ledger.sql';
 import {
   countOutcomes,
   fireBurst,
@@ -166,9 +163,7 @@ async function prepareHotUser(
   requests: number,
 ): Promise<void> {
   if (requests !== SEED_BALANCE) {
-    await database.query(
-      changeBalanceSql(HOT_USER, requests - SEED_BALANCE, null),
-    );
+    await database.query(CHANGE_BALANCE, [HOT_USER, requests - SEED_BALANCE]);
   }
 }
 
@@ -268,12 +263,12 @@ type Debit = (client: PoolClient) => Promise<boolean>;
 const serviceDebit: Debit = async (client) => {
   await client.query('BEGIN');
   try {
-    // Two statements in one query: pg answers with one result per statement.
-    const results = (await client.query(
-      changeBalanceSql(HOT_USER, DEBIT, null),
-    )) as unknown as [QueryResult, QueryResult<BalanceChangeRow>];
+    const { rows } = await client.query<{ outcome: string }>(CHANGE_BALANCE, [
+      HOT_USER,
+      DEBIT,
+    ]);
     await client.query('COMMIT');
-    return results[1].rows.length > 0;
+    return rows[0].outcome === 'applied';
   } catch (error) {
     await client.query('ROLLBACK');
     throw error;

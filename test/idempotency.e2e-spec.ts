@@ -153,6 +153,63 @@ describe('Idempotency-Key', () => {
       .expect(200, { id: user, balance: 100, version: 1 });
   });
 
+  it('waits behind a row lock held 7 s and succeeds, as a request without a key does', async () => {
+    const user = await createUser(100);
+    // Another session holds the user's row lock for 7 s: longer than the key's own wait (5 s).
+    const holder = new Client({ connectionString: booted.database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT FROM users WHERE id = $1 FOR UPDATE', [user]);
+      const released = new Promise((resolve) =>
+        setTimeout(resolve, 7_000),
+      ).then(() => holder.query('COMMIT'));
+      const started = performance.now();
+      const [keyed, unkeyed] = await Promise.all([
+        post(`/users/${user}/balance`, { amount: -1 }, newKey()),
+        post(`/users/${user}/balance`, { amount: -2 }),
+      ]);
+      await released;
+      expect([keyed.status, unkeyed.status]).toEqual([200, 200]);
+      expect(performance.now() - started).toBeGreaterThan(6_900);
+    } finally {
+      await holder.end();
+    }
+    await request(booted.app.getHttpServer())
+      .get(`/users/${user}`)
+      .expect(200, { id: user, balance: 97, version: 3 });
+  });
+
+  it.each([
+    ['POST /users', () => ['/users', { balance: 40 }] as const],
+    [
+      'POST /users/:id/balance',
+      () => ['/users/1/balance', { amount: -3 }] as const,
+    ],
+    [
+      'POST /transfers',
+      () => ['/transfers', { fromUserId: 1, toUserId: 2, amount: 4 }] as const,
+    ],
+  ])('replays %s byte for byte: status, type and body', async (_, route) => {
+    await createUser(10);
+    const [path, body] = route();
+    const key = newKey();
+    const first = await post(path, body, key);
+    const again = await post(path, body, key);
+    expect(first.status).toBeLessThan(300);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    expect({
+      status: again.status,
+      type: again.headers['content-type'] as string,
+      text: again.text,
+    }).toEqual({
+      status: first.status,
+      type: first.headers['content-type'] as string,
+      text: first.text,
+    });
+  });
+
   it.each([
     ['empty', ''],
     ['too long', 'k'.repeat(256)],
@@ -212,6 +269,53 @@ describe('Idempotency-Key across a restart', () => {
       ).toEqual([{ balance: 9_700 }]);
     } finally {
       await second.stop();
+    }
+  });
+});
+
+describe('Idempotency-Key per caller', () => {
+  let database: TestDatabase;
+  let instance: Awaited<ReturnType<typeof startInstance>>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    instance = await startInstance(database.url, {
+      API_KEYS: 'alice-key,bob-key',
+    });
+  });
+
+  afterAll(async () => {
+    await instance?.stop();
+    await database?.drop();
+  });
+
+  const debit = (apiKey: string, key: string) =>
+    send(instance.url, '/users/1/balance', {
+      body: { amount: -5 },
+      headers: { authorization: `Bearer ${apiKey}`, 'Idempotency-Key': key },
+    });
+
+  it('names two requests when two API keys send the same key value: two changes, no replay across', async () => {
+    const key = `shared-${process.pid}`;
+    const alice = await debit('alice-key', key);
+    const bob = await debit('bob-key', key);
+    expect([alice.status, bob.status]).toEqual([200, 200]);
+    expect(bob.headers?.['idempotent-replayed']).toBeUndefined();
+    expect(bob.body.balance).toBe((alice.body.balance as number) - 5);
+    const aliceAgain = await debit('alice-key', key);
+    expect(aliceAgain.headers?.['idempotent-replayed']).toBe('true');
+    expect(aliceAgain.body).toEqual(alice.body);
+    expect(
+      await database.query('SELECT balance FROM users WHERE id = 1'),
+    ).toEqual([{ balance: 9_990 }]);
+    // Neither API key is stored: only a digest of it, as the key's scope.
+    const scopes = await database.query<{ scope: string }>(
+      'SELECT scope FROM idempotency_keys WHERE key = $1 ORDER BY scope',
+      [key],
+    );
+    expect(scopes).toHaveLength(2);
+    for (const { scope } of scopes) {
+      expect(scope).toMatch(/^[0-9a-f]{64}$/);
     }
   });
 });

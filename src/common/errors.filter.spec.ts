@@ -1,4 +1,9 @@
-import { ArgumentsHost, Logger, NotFoundException } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  HttpStatus,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
 import {
   ConnectionAcquireTimeoutError,
   ConnectionRefusedError,
@@ -9,6 +14,7 @@ import { DomainError } from './domain.error';
 
 class FundsError extends DomainError {
   readonly code = 'INSUFFICIENT_FUNDS';
+  readonly status = HttpStatus.CONFLICT;
   constructor() {
     super('not enough');
     this.details.balance = 3;

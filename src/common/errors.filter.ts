@@ -9,42 +9,37 @@ import {
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { isDatabaseUnavailable } from '../database/database-errors';
-import { DomainError, ErrorCode } from './domain.error';
+import {
+  InternalError,
+  PayloadTooLargeError,
+  RouteNotFoundError,
+  ServiceUnavailableError,
+  UnsupportedMediaTypeError,
+} from './common.errors';
+import {
+  DomainError,
+  type DomainErrorClass,
+  ValidationFailedError,
+} from './domain.error';
 
-export const STATUS_BY_CODE: Record<ErrorCode, HttpStatus> = {
-  VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
-  UNAUTHORIZED: HttpStatus.UNAUTHORIZED,
-  NOT_FOUND: HttpStatus.NOT_FOUND,
-  USER_NOT_FOUND: HttpStatus.NOT_FOUND,
-  INSUFFICIENT_FUNDS: HttpStatus.CONFLICT,
-  IDEMPOTENCY_KEY_IN_USE: HttpStatus.CONFLICT,
-  PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
-  UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-  BALANCE_LIMIT_EXCEEDED: HttpStatus.UNPROCESSABLE_ENTITY,
-  IDEMPOTENCY_KEY_REUSED: HttpStatus.UNPROCESSABLE_ENTITY,
-  SERVICE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
-  INTERNAL_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
-};
-
-/** The code for a refusal raised by the framework or by Express's body parser. */
-const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
-  [HttpStatus.BAD_REQUEST]: 'VALIDATION_FAILED',
-  [HttpStatus.UNAUTHORIZED]: 'UNAUTHORIZED',
-  [HttpStatus.NOT_FOUND]: 'NOT_FOUND',
-  [HttpStatus.PAYLOAD_TOO_LARGE]: 'PAYLOAD_TOO_LARGE',
-  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'UNSUPPORTED_MEDIA_TYPE',
-  [HttpStatus.SERVICE_UNAVAILABLE]: 'SERVICE_UNAVAILABLE',
+/** The code of a refusal raised by the framework or by Express's body parser, by its status. */
+const FRAMEWORK_REFUSALS: Partial<Record<number, DomainErrorClass>> = {
+  [HttpStatus.BAD_REQUEST]: ValidationFailedError,
+  [HttpStatus.NOT_FOUND]: RouteNotFoundError,
+  [HttpStatus.PAYLOAD_TOO_LARGE]: PayloadTooLargeError,
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: UnsupportedMediaTypeError,
+  [HttpStatus.SERVICE_UNAVAILABLE]: ServiceUnavailableError,
 };
 
 /** What the filter leaves on `response.locals` for the request metrics. */
 export interface ErrorLocals {
-  errorCode?: ErrorCode;
+  errorCode?: string;
 }
 
 export interface ErrorBody {
   statusCode: number;
   error: string;
-  code: ErrorCode;
+  code: string;
   message: string;
   [detail: string]: unknown;
 }
@@ -86,7 +81,7 @@ export class ErrorsFilter implements ExceptionFilter {
   private toBody(exception: unknown): ErrorBody {
     if (exception instanceof DomainError) {
       return errorBody(
-        STATUS_BY_CODE[exception.code],
+        exception.status,
         exception.code,
         exception.message,
         exception.details,
@@ -98,17 +93,14 @@ export class ErrorsFilter implements ExceptionFilter {
         : isClientHttpError(exception)
           ? exception.status
           : undefined;
-    const code = status === undefined ? undefined : CODE_BY_STATUS[status];
-    if (status !== undefined && code !== undefined) {
-      return errorBody(status, code, (exception as Error).message);
+    const refusal =
+      status === undefined ? undefined : FRAMEWORK_REFUSALS[status];
+    if (status !== undefined && refusal !== undefined) {
+      return errorBody(status, refusal.spec.code, (exception as Error).message);
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable: ${String(exception)}`);
-      return errorBody(
-        HttpStatus.SERVICE_UNAVAILABLE,
-        'SERVICE_UNAVAILABLE',
-        'The database is unavailable; retry shortly',
-      );
+      return this.toBody(new ServiceUnavailableError());
     }
     if (exception instanceof Error) {
       // Sequelize's stack starts without the message: log both.
@@ -119,17 +111,13 @@ export class ErrorsFilter implements ExceptionFilter {
     } else {
       this.logger.error(String(exception));
     }
-    return errorBody(
-      HttpStatus.INTERNAL_SERVER_ERROR,
-      'INTERNAL_ERROR',
-      'Internal server error',
-    );
+    return this.toBody(new InternalError());
   }
 }
 
 function errorBody(
   statusCode: number,
-  code: ErrorCode,
+  code: string,
   message: string,
   details: Record<string, unknown> = {},
 ): ErrorBody {

@@ -46,15 +46,19 @@ export function createMigrator(
     },
   });
   const holdsLock = (command: string) => command === 'up' || command === 'down';
-  const advisory = (fn: string) =>
-    sequelize.query(`SELECT ${fn}(hashtext(:key))`, {
-      replacements: { key: MIGRATION_LOCK },
-    });
   migrator.on('beforeCommand', async ({ command }) => {
-    if (holdsLock(command)) await advisory('pg_advisory_lock');
+    if (holdsLock(command)) {
+      await sequelize.query('SELECT pg_advisory_lock(hashtext($1))', {
+        bind: [MIGRATION_LOCK],
+      });
+    }
   });
   migrator.on('afterCommand', async ({ command }) => {
-    if (holdsLock(command)) await advisory('pg_advisory_unlock');
+    if (holdsLock(command)) {
+      await sequelize.query('SELECT pg_advisory_unlock(hashtext($1))', {
+        bind: [MIGRATION_LOCK],
+      });
+    }
   });
   return migrator;
 }

@@ -1,6 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ErrorBodySchema } from './api-error-responses.decorator';
+import type { SchemaObject } from '@nestjs/swagger';
+
+import {
+  catalogueCodes,
+  ErrorBodySchema,
+} from './api-error-responses.decorator';
 
 /** `/docs` (Swagger UI) and `/docs-json`, generated from the controllers and DTOs. */
 export function setUpOpenApi(app: INestApplication): void {
@@ -20,5 +25,9 @@ export function setUpOpenApi(app: INestApplication): void {
   const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ErrorBodySchema],
   });
+  const errorBody = document.components?.schemas?.[
+    ErrorBodySchema.name
+  ] as SchemaObject;
+  (errorBody.properties?.code as SchemaObject).enum = catalogueCodes();
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

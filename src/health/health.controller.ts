@@ -6,6 +6,7 @@ import {
   SequelizeHealthIndicator,
 } from '@nestjs/terminus';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ServiceUnavailableError } from '../common/common.errors';
 import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
 import { Public } from '../security/public.decorator';
 
@@ -30,7 +31,7 @@ export class HealthController {
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({ summary: 'Readiness: the service and PostgreSQL answer' })
   @ApiOkResponse({ schema: { type: 'object', example: UP } })
-  @ApiErrorResponses('SERVICE_UNAVAILABLE')
+  @ApiErrorResponses(ServiceUnavailableError)
   check(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: 1_000 }),

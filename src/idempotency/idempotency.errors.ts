@@ -1,8 +1,11 @@
-import { DomainError } from '../common/domain.error';
+import { HttpStatus } from '@nestjs/common';
+import { domainError } from '../common/domain.error';
 
-export class IdempotencyKeyReusedError extends DomainError {
-  readonly code = 'IDEMPOTENCY_KEY_REUSED';
-
+export class IdempotencyKeyReusedError extends domainError({
+  code: 'IDEMPOTENCY_KEY_REUSED',
+  status: HttpStatus.UNPROCESSABLE_ENTITY,
+  example: { message: 'This Idempotency-Key was used for another request' },
+}) {
   constructor() {
     super(
       'This Idempotency-Key was used for a different request (method, path or body)',
@@ -10,9 +13,13 @@ export class IdempotencyKeyReusedError extends DomainError {
   }
 }
 
-export class IdempotencyKeyInUseError extends DomainError {
-  readonly code = 'IDEMPOTENCY_KEY_IN_USE';
-
+export class IdempotencyKeyInUseError extends domainError({
+  code: 'IDEMPOTENCY_KEY_IN_USE',
+  status: HttpStatus.CONFLICT,
+  example: {
+    message: 'A request with this Idempotency-Key is still in flight',
+  },
+}) {
   constructor() {
     super(
       'A request with this Idempotency-Key is still in flight; retry with the same key',

@@ -1,13 +1,9 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { IdempotencyService } from './idempotency.service';
-import { ReplayInterceptor } from './replay.interceptor';
 
+/** `@Idempotent()` routes: a module with such a controller imports this one. */
 @Module({
-  providers: [
-    IdempotencyService,
-    { provide: APP_INTERCEPTOR, useClass: ReplayInterceptor },
-  ],
+  providers: [IdempotencyService],
   exports: [IdempotencyService],
 })
 export class IdempotencyModule {}

@@ -2,7 +2,6 @@ import { Injectable, NestMiddleware } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Histogram } from 'prom-client';
-import type { ErrorCode } from '../common/domain.error';
 import type { ErrorLocals } from '../common/errors.filter';
 import {
   BALANCE_CHANGES,
@@ -14,7 +13,7 @@ import {
 const BALANCE_ROUTES = new Set(['POST /users/:id/balance', 'POST /transfers']);
 
 /** What an error code means on a balance route; any other refusal is `other`. */
-const BALANCE_OUTCOMES: Partial<Record<ErrorCode, string>> = {
+const BALANCE_OUTCOMES: Partial<Record<string, string>> = {
   VALIDATION_FAILED: 'validation',
   USER_NOT_FOUND: 'not_found',
   INSUFFICIENT_FUNDS: 'insufficient_funds',

@@ -1,6 +1,7 @@
 import {
   CanActivate,
   ExecutionContext,
+  HttpStatus,
   Injectable,
   Logger,
   OnModuleInit,
@@ -9,13 +10,17 @@ import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { DomainError } from '../common/domain.error';
+import { domainError } from '../common/domain.error';
 import { Environment } from '../config/environment';
 import { IS_PUBLIC } from './public.decorator';
 
-export class UnauthorizedError extends DomainError {
-  readonly code = 'UNAUTHORIZED';
-
+export class UnauthorizedError extends domainError({
+  code: 'UNAUTHORIZED',
+  status: HttpStatus.UNAUTHORIZED,
+  example: {
+    message: 'A valid API key is required: Authorization: Bearer <key>',
+  },
+}) {
   constructor() {
     super('A valid API key is required: Authorization: Bearer <key>');
   }

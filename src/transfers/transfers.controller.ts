@@ -5,41 +5,39 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import type { Transaction } from 'sequelize';
+import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
 import {
-  ApiErrorResponses,
-  MONEY_CHANGE_ERRORS,
-} from '../docs/api-error-responses.decorator';
+  ApiCommonErrorResponses,
+  BODY_REFUSALS,
+} from '../docs/common-responses';
 import {
-  ApiIdempotencyKey,
-  type IdempotencyKey,
-  IdempotencyKeyHeader,
-} from '../idempotency/idempotency-key.decorator';
-import { Replayed } from '../idempotency/replayed';
+  Idempotent,
+  IdempotencyTransaction,
+} from '../idempotency/idempotent.decorator';
+import { LEDGER_REFUSALS } from '../ledger/ledger.errors';
+import { LedgerService } from '../ledger/ledger.service';
 import { CreateTransferDto } from './dto/create-transfer.dto';
 import { TransferResponse } from './dto/transfer.response';
-import { TransfersService } from './transfers.service';
 
 @ApiTags('transfers')
 @ApiBearerAuth()
-@ApiErrorResponses('UNAUTHORIZED', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR')
+@ApiCommonErrorResponses()
 @Controller('transfers')
 export class TransfersController {
-  constructor(private readonly transfers: TransfersService) {}
+  constructor(private readonly ledger: LedgerService) {}
 
   @Post()
   @ApiOperation({ summary: 'Move money between two users, all or nothing' })
-  @ApiIdempotencyKey()
+  @Idempotent()
   @ApiCreatedResponse({ type: TransferResponse })
-  @ApiErrorResponses(...MONEY_CHANGE_ERRORS)
-  create(
+  @ApiErrorResponses(...BODY_REFUSALS, ...LEDGER_REFUSALS)
+  async create(
     @Body() { fromUserId, toUserId, amount }: CreateTransferDto,
-    @IdempotencyKeyHeader() idempotencyKey?: IdempotencyKey,
-  ): Promise<TransferResponse | Replayed<TransferResponse>> {
-    return this.transfers.transfer(
-      fromUserId,
-      toUserId,
-      amount,
-      idempotencyKey,
+    @IdempotencyTransaction() transaction?: Transaction,
+  ): Promise<TransferResponse> {
+    return TransferResponse.of(
+      await this.ledger.transfer(fromUserId, toUserId, amount, transaction),
     );
   }
 }

@@ -15,21 +15,27 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
+import type { Transaction } from 'sequelize';
+import { ValidationFailedError } from '../common/domain.error';
 import { MAX_ID, ParseIdPipe } from '../common/parse-id.pipe';
+import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
 import {
-  ApiErrorResponses,
-  MONEY_CHANGE_ERRORS,
-} from '../docs/api-error-responses.decorator';
+  ApiCommonErrorResponses,
+  BODY_REFUSALS,
+} from '../docs/common-responses';
 import {
-  ApiIdempotencyKey,
-  type IdempotencyKey,
-  IdempotencyKeyHeader,
-} from '../idempotency/idempotency-key.decorator';
-import { Replayed } from '../idempotency/replayed';
+  Idempotent,
+  IdempotencyTransaction,
+} from '../idempotency/idempotent.decorator';
+import { LEDGER_REFUSALS, UserNotFoundError } from '../ledger/ledger.errors';
+import { LedgerService } from '../ledger/ledger.service';
+import {
+  BalanceTransactionPage,
+  BalanceTransactionResponse,
+} from './dto/balance-transaction.response';
 import { ChangeBalanceDto } from './dto/change-balance.dto';
 import { CreateUserDto } from './dto/create-user.dto';
 import { ListTransactionsQuery } from './dto/list-transactions.query';
-import { TransactionPage } from './dto/transaction.response';
 import { BalanceResponse, UserResponse } from './dto/user.response';
 import { UsersService } from './users.service';
 
@@ -40,38 +46,38 @@ const USER_ID = ApiParam({
 
 @ApiTags('users')
 @ApiBearerAuth()
-@ApiErrorResponses('UNAUTHORIZED', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR')
+@ApiCommonErrorResponses()
 @Controller('users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly ledger: LedgerService,
+  ) {}
 
   @Post()
   @ApiOperation({
-    summary: 'Create a user; the opening balance is its first ledger entry',
+    summary:
+      'Create a user; the opening balance is its first balance transaction',
   })
-  @ApiIdempotencyKey()
+  @Idempotent()
   @ApiCreatedResponse({ type: UserResponse })
-  @ApiErrorResponses(
-    'VALIDATION_FAILED',
-    'PAYLOAD_TOO_LARGE',
-    'UNSUPPORTED_MEDIA_TYPE',
-    'IDEMPOTENCY_KEY_IN_USE',
-    'IDEMPOTENCY_KEY_REUSED',
-  )
-  create(
+  @ApiErrorResponses(...BODY_REFUSALS)
+  async create(
     @Body() { balance }: CreateUserDto,
-    @IdempotencyKeyHeader() idempotencyKey?: IdempotencyKey,
-  ): Promise<UserResponse | Replayed<UserResponse>> {
-    return this.users.create(balance, idempotencyKey);
+    @IdempotencyTransaction() transaction?: Transaction,
+  ): Promise<UserResponse> {
+    return UserResponse.opened(
+      await this.ledger.openAccount(balance, transaction),
+    );
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'A user and its balance' })
   @USER_ID
   @ApiOkResponse({ type: UserResponse })
-  @ApiErrorResponses('VALIDATION_FAILED', 'USER_NOT_FOUND')
-  findOne(@Param('id', ParseIdPipe) id: number): Promise<UserResponse> {
-    return this.users.findOne(id);
+  @ApiErrorResponses(ValidationFailedError, UserNotFoundError)
+  async findOne(@Param('id', ParseIdPipe) id: number): Promise<UserResponse> {
+    return UserResponse.of(await this.users.findOne(id));
   }
 
   @Post(':id/balance')
@@ -80,28 +86,35 @@ export class UsersController {
     summary: 'Credit (amount > 0) or debit (amount < 0) a balance',
   })
   @USER_ID
-  @ApiIdempotencyKey()
+  @Idempotent()
   @ApiOkResponse({ type: BalanceResponse })
-  @ApiErrorResponses(...MONEY_CHANGE_ERRORS)
-  changeBalance(
+  @ApiErrorResponses(...BODY_REFUSALS, ...LEDGER_REFUSALS)
+  async changeBalance(
     @Param('id', ParseIdPipe) id: number,
     @Body() { amount }: ChangeBalanceDto,
-    @IdempotencyKeyHeader() idempotencyKey?: IdempotencyKey,
-  ): Promise<BalanceResponse | Replayed<BalanceResponse>> {
-    return this.users.changeBalance(id, amount, idempotencyKey);
+    @IdempotencyTransaction() transaction?: Transaction,
+  ): Promise<BalanceResponse> {
+    return BalanceResponse.of(
+      await this.ledger.changeBalance(id, amount, transaction),
+    );
   }
 
   @Get(':id/transactions')
   @ApiOperation({
-    summary: "A page of the user's ledger, newest first (keyset cursor)",
+    summary:
+      "A page of the user's balance transactions, newest first (keyset cursor)",
   })
   @USER_ID
-  @ApiOkResponse({ type: TransactionPage })
-  @ApiErrorResponses('VALIDATION_FAILED', 'USER_NOT_FOUND')
-  history(
+  @ApiOkResponse({ type: BalanceTransactionPage })
+  @ApiErrorResponses(ValidationFailedError, UserNotFoundError)
+  async history(
     @Param('id', ParseIdPipe) id: number,
     @Query() { limit, cursor }: ListTransactionsQuery,
-  ): Promise<TransactionPage> {
-    return this.users.history(id, limit, cursor);
+  ): Promise<BalanceTransactionPage> {
+    const page = await this.users.history(id, limit, cursor);
+    return {
+      items: page.items.map((entry) => BalanceTransactionResponse.of(entry)),
+      nextCursor: page.nextCursor,
+    };
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { TransferRow } from '../transfers.sql';
+import type { Transfer } from '../../ledger/ledger.results';
 
 export class TransferResponse {
   @ApiProperty({ type: 'integer', example: 1 })
@@ -31,16 +31,15 @@ export class TransferResponse {
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
-  /** Maps an applied transfer, fresh or remembered under an idempotency key. */
-  static of(row: TransferRow): TransferResponse {
+  static of(transfer: Transfer): TransferResponse {
     return {
-      id: row.id,
-      fromUserId: row.from_user_id,
-      toUserId: row.to_user_id,
-      amount: row.amount,
-      fromBalance: row.from_balance,
-      toBalance: row.to_balance,
-      createdAt: new Date(row.created_at).toISOString(),
+      id: transfer.id,
+      fromUserId: transfer.fromUserId,
+      toUserId: transfer.toUserId,
+      amount: transfer.amount,
+      fromBalance: transfer.fromBalance,
+      toBalance: transfer.toBalance,
+      createdAt: transfer.createdAt.toISOString(),
     };
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { BalanceChangeRow, UserRow } from '../users.sql';
+import type { BalanceChange, OpenedAccount } from '../../ledger/ledger.results';
 
 export class UserResponse {
   @ApiProperty({ type: 'integer', example: 1 })
@@ -15,8 +15,20 @@ export class UserResponse {
   })
   version!: number;
 
-  static of(user: UserRow): UserResponse {
+  static of(user: {
+    id: number;
+    balance: number;
+    version: number;
+  }): UserResponse {
     return { id: user.id, balance: user.balance, version: user.version };
+  }
+
+  static opened(account: OpenedAccount): UserResponse {
+    return {
+      id: account.userId,
+      balance: account.balance,
+      version: account.version,
+    };
   }
 }
 
@@ -33,17 +45,16 @@ export class BalanceResponse {
   @ApiProperty({
     type: 'integer',
     example: 2,
-    description: 'The ledger entry of this change',
+    description: 'The balance transaction that records this change',
   })
   transactionId!: number;
 
-  /** Maps an applied change, fresh or remembered under an idempotency key. */
-  static of(row: BalanceChangeRow): BalanceResponse {
+  static of(change: BalanceChange): BalanceResponse {
     return {
-      userId: row.user_id,
-      balance: row.balance,
-      version: row.version,
-      transactionId: row.transaction_id,
+      userId: change.userId,
+      balance: change.balance,
+      version: change.version,
+      transactionId: change.transactionId,
     };
   }
 }

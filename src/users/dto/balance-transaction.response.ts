@@ -1,7 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { LedgerEntryRow } from '../users.sql';
+import type { BalanceTransaction } from '../../ledger/ledger.results';
+import {
+  BALANCE_TRANSACTION_TYPES,
+  type BalanceTransactionType,
+} from '../../ledger/ledger.sql';
 
-export class TransactionResponse {
+/** One balance transaction: an entry of the user's ledger. */
+export class BalanceTransactionResponse {
   @ApiProperty({ type: 'integer', example: 2 })
   id!: number;
 
@@ -18,11 +23,8 @@ export class TransactionResponse {
   @ApiProperty({ type: 'integer', minimum: 0, example: 9_998 })
   balanceAfter!: number;
 
-  @ApiProperty({
-    enum: ['opening', 'credit', 'debit', 'transfer_in', 'transfer_out'],
-    example: 'debit',
-  })
-  type!: LedgerEntryRow['type'];
+  @ApiProperty({ enum: BALANCE_TRANSACTION_TYPES, example: 'debit' })
+  type!: BalanceTransactionType;
 
   @ApiPropertyOptional({
     type: 'integer',
@@ -33,22 +35,22 @@ export class TransactionResponse {
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
-  static of(row: LedgerEntryRow): TransactionResponse {
+  static of(entry: BalanceTransaction): BalanceTransactionResponse {
     return {
-      id: row.id,
-      userId: row.user_id,
-      amount: row.amount,
-      balanceAfter: row.balance_after,
-      type: row.type,
-      ...(row.transfer_id === null ? {} : { transferId: row.transfer_id }),
-      createdAt: row.created_at.toISOString(),
+      id: entry.id,
+      userId: entry.userId,
+      amount: entry.amount,
+      balanceAfter: entry.balanceAfter,
+      type: entry.type,
+      ...(entry.transferId === null ? {} : { transferId: entry.transferId }),
+      createdAt: entry.createdAt.toISOString(),
     };
   }
 }
 
-export class TransactionPage {
-  @ApiProperty({ type: [TransactionResponse] })
-  items!: TransactionResponse[];
+export class BalanceTransactionPage {
+  @ApiProperty({ type: [BalanceTransactionResponse] })
+  items!: BalanceTransactionResponse[];
 
   @ApiProperty({
     type: 'string',

@@ -1,0 +1,13 @@
+DROP FUNCTION idempotency_claim(text, text, text);
+DELETE FROM idempotency_keys WHERE scope <> '';
+ALTER TABLE idempotency_keys DROP CONSTRAINT idempotency_keys_pkey;
+ALTER TABLE idempotency_keys ADD PRIMARY KEY (key);
+ALTER TABLE idempotency_keys ADD COLUMN response jsonb;
+ALTER TABLE idempotency_keys DROP COLUMN body;
+ALTER TABLE idempotency_keys DROP COLUMN scope;
+DROP FUNCTION ledger_transfer(integer, integer, bigint);
+DROP FUNCTION ledger_change_balance(integer, bigint);
+DROP FUNCTION ledger_open_account(bigint);
+DROP FUNCTION ledger_append(integer, bigint, bigint, text, bigint);
+DROP FUNCTION ledger_refusal(bigint, bigint);
+DROP FUNCTION ledger_lock_users(integer[]);

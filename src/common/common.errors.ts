@@ -1,0 +1,42 @@
+import { HttpStatus } from '@nestjs/common';
+import { domainError } from './domain.error';
+
+/** The codes of refusals that come from HTTP itself or from the database being out of reach. */
+
+export class RouteNotFoundError extends domainError({
+  code: 'NOT_FOUND',
+  status: HttpStatus.NOT_FOUND,
+  example: { message: 'Cannot GET /nowhere' },
+}) {}
+
+export class PayloadTooLargeError extends domainError({
+  code: 'PAYLOAD_TOO_LARGE',
+  status: HttpStatus.PAYLOAD_TOO_LARGE,
+  example: { message: 'request entity too large' },
+}) {}
+
+export class UnsupportedMediaTypeError extends domainError({
+  code: 'UNSUPPORTED_MEDIA_TYPE',
+  status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  example: { message: 'The body must be application/json' },
+}) {}
+
+export class ServiceUnavailableError extends domainError({
+  code: 'SERVICE_UNAVAILABLE',
+  status: HttpStatus.SERVICE_UNAVAILABLE,
+  example: { message: 'The database is unavailable; retry shortly' },
+}) {
+  constructor() {
+    super('The database is unavailable; retry shortly');
+  }
+}
+
+export class InternalError extends domainError({
+  code: 'INTERNAL_ERROR',
+  status: HttpStatus.INTERNAL_SERVER_ERROR,
+  example: { message: 'Internal server error' },
+}) {
+  constructor() {
+    super('Internal server error');
+  }
+}
