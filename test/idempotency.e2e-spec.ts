@@ -201,11 +201,11 @@ describe('Idempotency-Key', () => {
     expect(first.headers['idempotent-replayed']).toBeUndefined();
     expect({
       status: again.status,
-      type: again.headers['content-type'] as string,
+      type: again.headers['content-type'],
       text: again.text,
     }).toEqual({
       status: first.status,
-      type: first.headers['content-type'] as string,
+      type: first.headers['content-type'],
       text: first.text,
     });
   });
