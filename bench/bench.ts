@@ -9,35 +9,37 @@ import { validateEnvironment } from '../src/config/environment';
 import { latencyCdfSvg } from './chart';
 import { startBenchServer } from './postgres';
 import {
-  DEBITS,
   databaseFloor,
   dropLiveDatabases,
   rawHttpFloor,
+  referenceBurst,
+  referenceSpread,
   type Sample,
   serviceBurst,
-  spreadWorkload,
+  serviceSpread,
 } from './scenarios';
+import type { SpreadOptions } from './spread-load';
 import { median, percentile } from './stats';
 
 const ROOT = join(__dirname, '..');
 const MAIN = join(ROOT, 'dist', 'main.js');
 
 const USAGE = `npm run bench -- [options]
-  --runs N            runs per scenario; every figure is the median (default 3)
-  --requests N        debits per burst, even (default 10000)
-  --spread-users N    users in the spread workload (default 1000)
-  --spread-clients N  concurrent keep-alive clients in it (default 200)
-  --spread-seconds N  how long it lasts (default 10)
-  --json PATH         where the numbers go (default bench/results/latest.json)
-  --svg PATH          where the latency chart goes (default bench/latency.svg)
+  --runs N                runs per scenario; every figure is the median (default 3)
+  --requests N            debits per burst, even (default 10000)
+  --spread-users N        users in the spread workload (default 1000)
+  --spread-connections N  keep-alive connections of its load generator (default 100)
+  --spread-seconds N      how long it lasts (default 10)
+  --json PATH             where the numbers go (default bench/results/latest.json)
+  --svg PATH              where the latency chart goes (default bench/latency.svg)
 Uses DATABASE_URL's server if set (it creates and drops balance_bench_* databases there),
-else an embedded PostgreSQL in a temporary directory. DB_POOL_MAX is the pool of the service
-and of the database floors alike.`;
+else an embedded PostgreSQL in a temporary directory. DB_POOL_MAX is the pool of the service,
+of the reference server and of the database floor alike.`;
 
 interface Options {
   runs: number;
   requests: number;
-  spread: { users: number; clients: number; seconds: number };
+  spread: SpreadOptions;
   json: string;
   svg: string;
 }
@@ -48,7 +50,7 @@ function parseOptions(): Options {
       runs: { type: 'string', default: '3' },
       requests: { type: 'string', default: '10000' },
       'spread-users': { type: 'string', default: '1000' },
-      'spread-clients': { type: 'string', default: '200' },
+      'spread-connections': { type: 'string', default: '100' },
       'spread-seconds': { type: 'string', default: '10' },
       json: { type: 'string', default: 'bench/results/latest.json' },
       svg: { type: 'string', default: 'bench/latency.svg' },
@@ -75,7 +77,7 @@ function parseOptions(): Options {
     requests,
     spread: {
       users: positive('spread-users'),
-      clients: positive('spread-clients'),
+      connections: positive('spread-connections'),
       seconds: positive('spread-seconds'),
     },
     json: values.json,
@@ -109,8 +111,8 @@ async function ensureBuild(): Promise<void> {
 interface Scenario {
   key: string;
   label: string;
-  /** Whether its latency distribution is drawn in the chart. */
-  charted: boolean;
+  /** Its name in the latency chart, if its distribution is drawn there. */
+  chartLabel?: string;
   measure(): Promise<Sample>;
 }
 
@@ -121,10 +123,11 @@ interface Summary {
   wallMs: number;
   requestsPerSecond: number;
   p50Ms: number;
-  p95Ms: number;
   p99Ms: number;
-  maxMs: number;
-  connectP99Ms: number | null;
+  /** CPU time of the HTTP server process(es) under test ÷ requests. */
+  appCpuMsPerRequest: number | null;
+  /** CPU time of the whole PostgreSQL server ÷ requests. */
+  postgresCpuMsPerRequest: number | null;
   peakRssMb: number | null;
   /** The outcome counts of the median run (by wall time). */
   counts: Record<string, number>;
@@ -136,6 +139,11 @@ function medianOrNull(values: (number | undefined)[]): number | null {
   return defined.length ? median(defined) : null;
 }
 
+function maxOrNull(values: (number | null)[]): number | null {
+  const defined = values.filter((value) => value !== null);
+  return defined.length ? Math.max(...defined) : null;
+}
+
 /** The run whose wall time is the median: its latencies are the ones drawn. */
 function medianRun(samples: Sample[]): Sample {
   const sorted = [...samples].sort((a, b) => a.wallMs - b.wallMs);
@@ -145,19 +153,20 @@ function medianRun(samples: Sample[]): Sample {
 function summarize(scenario: Scenario, samples: Sample[]): Summary {
   const of = (figure: (sample: Sample) => number) =>
     median(samples.map(figure));
+  const perRequest = (cpuMs: number | undefined, sample: Sample) =>
+    cpuMs === undefined ? undefined : cpuMs / sample.requests;
   return {
     key: scenario.key,
     label: scenario.label,
     wallMs: of((s) => s.wallMs),
     requestsPerSecond: of((s) => s.requests / (s.wallMs / 1000)),
-    p50Ms: of((s) => percentile(s.latenciesMs, 50)),
-    p95Ms: of((s) => percentile(s.latenciesMs, 95)),
-    p99Ms: of((s) => percentile(s.latenciesMs, 99)),
-    maxMs: of((s) => s.latenciesMs.at(-1) ?? NaN),
-    connectP99Ms: medianOrNull(
-      samples.map((s) =>
-        s.connectMs.length ? percentile(s.connectMs, 99) : undefined,
-      ),
+    p50Ms: of((s) => s.p50Ms),
+    p99Ms: of((s) => s.p99Ms),
+    appCpuMsPerRequest: medianOrNull(
+      samples.map((s) => perRequest(s.appCpuMs, s)),
+    ),
+    postgresCpuMsPerRequest: medianOrNull(
+      samples.map((s) => perRequest(s.postgresCpuMs, s)),
     ),
     peakRssMb: medianOrNull(samples.map((s) => s.peakRssMb)),
     counts: medianRun(samples).counts,
@@ -165,38 +174,87 @@ function summarize(scenario: Scenario, samples: Sample[]): Summary {
   };
 }
 
-function formatTable(summaries: Summary[]): string {
-  const ms = (value: number | null) =>
-    value === null ? '-' : value.toFixed(0);
-  const header = [
-    'scenario',
-    'wall s',
-    'req/s',
-    'p50 ms',
-    'p95 ms',
-    'p99 ms',
-    'max ms',
-    'connect p99 ms',
-    'peak RSS MB',
-    'outcomes (median run)',
-  ];
-  const rows = summaries.map((s) => [
-    s.label,
-    (s.wallMs / 1000).toFixed(2),
-    s.requestsPerSecond.toFixed(0),
-    ms(s.p50Ms),
-    ms(s.p95Ms),
-    ms(s.p99Ms),
-    ms(s.maxMs),
-    ms(s.connectP99Ms),
-    ms(s.peakRssMb),
-    Object.entries(s.counts)
-      .map(([kind, count]) => `${kind}: ${count}`)
-      .join(', '),
-  ]);
+function markdownTable(header: string[], rows: string[][]): string {
   return [header, header.map(() => '---'), ...rows]
     .map((cells) => `| ${cells.join(' | ')} |`)
     .join('\n');
+}
+
+const fixed = (digits: number) => (value: number | null) =>
+  value === null ? '-' : value.toFixed(digits);
+
+function formatTable(summaries: Summary[]): string {
+  return markdownTable(
+    [
+      'scenario',
+      'wall s',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'app CPU ms/req',
+      'PostgreSQL CPU ms/req',
+      'peak RSS MB',
+      'outcomes (median run)',
+    ],
+    summaries.map((s) => [
+      s.label,
+      fixed(2)(s.wallMs / 1000),
+      fixed(0)(s.requestsPerSecond),
+      fixed(0)(s.p50Ms),
+      fixed(0)(s.p99Ms),
+      fixed(3)(s.appCpuMsPerRequest),
+      fixed(3)(s.postgresCpuMsPerRequest),
+      fixed(0)(s.peakRssMb),
+      Object.entries(s.counts)
+        .map(([kind, count]) => `${kind}: ${count}`)
+        .join(', '),
+    ]),
+  );
+}
+
+interface Ratio {
+  name: string;
+  value: number | null;
+  /** The bound the issue sets, if any. */
+  target?: { atMost: number } | { atLeast: number };
+  met?: boolean;
+}
+
+/** A ratio of two figures, null when either is missing. */
+function ratio(
+  numerator: number | null,
+  denominator: number | null,
+): number | null {
+  return numerator === null || denominator === null
+    ? null
+    : numerator / denominator;
+}
+
+function withTarget(ratio: Ratio): Ratio {
+  const { value, target } = ratio;
+  if (value === null || target === undefined) {
+    return ratio;
+  }
+  return {
+    ...ratio,
+    met: 'atMost' in target ? value <= target.atMost : value >= target.atLeast,
+  };
+}
+
+function formatRatios(ratios: Ratio[]): string {
+  return markdownTable(
+    ['ratio', 'value', 'target', 'met'],
+    ratios.map(({ name, value, target, met }) => [
+      name,
+      fixed(2)(value),
+      target === undefined
+        ? ''
+        : 'atMost' in target
+          ? `≤ ${target.atMost}`
+          : `≥ ${target.atLeast}`,
+      met === undefined ? '' : met ? 'yes' : 'no',
+    ]),
+  );
 }
 
 async function serverVersion(url: string): Promise<string> {
@@ -226,44 +284,47 @@ async function main(): Promise<void> {
   });
   try {
     const { requests, spread } = options;
+    const spreadLabel = `spread: ${spread.users} users, ${spread.connections} connections, ${spread.seconds} s`;
+    // Each design next to the other, so that they share a moment of the machine.
     const scenarios: Scenario[] = [
       {
-        key: 'service1',
-        label: 'service, 1 instance',
-        charted: true,
-        measure: () => serviceBurst(server.url, 1, requests, poolMax),
+        key: 'serviceBurst',
+        label: 'service, 1 instance: burst',
+        chartLabel: 'service, 1 instance',
+        measure: () => serviceBurst(server, 1, requests, poolMax),
       },
       {
-        key: 'service2',
-        label: 'service, 2 instances',
-        charted: false,
-        measure: () => serviceBurst(server.url, 2, requests, poolMax),
+        key: 'referenceBurst',
+        label: 'reference: burst',
+        chartLabel: 'reference',
+        measure: () => referenceBurst(server, requests, poolMax),
       },
       {
         key: 'rawHttp',
-        label: 'raw HTTP floor',
-        charted: true,
-        measure: () => rawHttpFloor(requests),
+        label: 'raw HTTP floor: burst',
+        chartLabel: 'raw HTTP floor',
+        measure: () => rawHttpFloor(server, requests),
       },
       {
         key: 'databaseFloor',
-        label: 'database floor (service SQL)',
-        charted: true,
-        measure: () =>
-          databaseFloor(server.url, DEBITS.service, requests, poolMax),
+        label: 'database floor (service SQL): burst',
+        chartLabel: 'database floor (service SQL)',
+        measure: () => databaseFloor(server, requests, poolMax),
       },
       {
-        key: 'bareUpdateFloor',
-        label: 'bare-UPDATE floor',
-        charted: false,
-        measure: () =>
-          databaseFloor(server.url, DEBITS.bareUpdate, requests, poolMax),
+        key: 'service2Burst',
+        label: 'service, 2 instances: burst',
+        measure: () => serviceBurst(server, 2, requests, poolMax),
       },
       {
-        key: 'spread',
-        label: `spread: ${spread.users} users, ${spread.clients} clients, ${spread.seconds} s`,
-        charted: false,
-        measure: () => spreadWorkload(server.url, spread, poolMax),
+        key: 'serviceSpread',
+        label: `service, 1 instance: ${spreadLabel}`,
+        measure: () => serviceSpread(server, spread, poolMax),
+      },
+      {
+        key: 'referenceSpread',
+        label: `reference: ${spreadLabel}`,
+        measure: () => referenceSpread(server, spread, poolMax),
       },
     ];
     const samples = new Map<string, Sample[]>(
@@ -283,14 +344,68 @@ async function main(): Promise<void> {
     const summaries = scenarios.map((scenario) =>
       summarize(scenario, samples.get(scenario.key)!),
     );
-    const wall = (key: string) =>
-      summaries.find((summary) => summary.key === key)!.wallMs;
-    const ratios = {
-      serviceOverRawHttp: wall('service1') / wall('rawHttp'),
-      serviceOverDatabaseFloor: wall('service1') / wall('databaseFloor'),
-      databaseFloorOverBareUpdate:
-        wall('databaseFloor') / wall('bareUpdateFloor'),
-    };
+    const of = (key: string) =>
+      summaries.find((summary) => summary.key === key)!;
+    const [service, reference] = [of('serviceBurst'), of('referenceBurst')];
+    const [serviceSpreading, referenceSpreading] = [
+      of('serviceSpread'),
+      of('referenceSpread'),
+    ];
+    const ratios: Ratio[] = [
+      {
+        name: 'app CPU per request, service ÷ reference: burst',
+        value: ratio(service.appCpuMsPerRequest, reference.appCpuMsPerRequest),
+        target: { atMost: 1.2 },
+      },
+      {
+        name: 'app CPU per request, service ÷ reference: spread',
+        value: ratio(
+          serviceSpreading.appCpuMsPerRequest,
+          referenceSpreading.appCpuMsPerRequest,
+        ),
+        target: { atMost: 2 },
+      },
+      {
+        name: 'wall time, service ÷ reference: burst',
+        value: ratio(service.wallMs, reference.wallMs),
+        target: { atMost: 1.2 },
+      },
+      {
+        name: 'throughput, service ÷ reference: spread',
+        value: ratio(
+          serviceSpreading.requestsPerSecond,
+          referenceSpreading.requestsPerSecond,
+        ),
+        target: { atLeast: 0.5 },
+      },
+      {
+        name: 'peak RSS of one instance, MB (not a ratio): burst or spread',
+        value: maxOrNull([service.peakRssMb, serviceSpreading.peakRssMb]),
+        target: { atMost: 256 },
+      },
+      {
+        name: 'PostgreSQL CPU per request, service ÷ reference: burst',
+        value: ratio(
+          service.postgresCpuMsPerRequest,
+          reference.postgresCpuMsPerRequest,
+        ),
+      },
+      {
+        name: 'PostgreSQL CPU per request, service ÷ reference: spread',
+        value: ratio(
+          serviceSpreading.postgresCpuMsPerRequest,
+          referenceSpreading.postgresCpuMsPerRequest,
+        ),
+      },
+      {
+        name: 'wall time, service ÷ raw HTTP floor: burst',
+        value: ratio(service.wallMs, of('rawHttp').wallMs),
+      },
+      {
+        name: 'wall time, service ÷ its database floor: burst',
+        value: ratio(service.wallMs, of('databaseFloor').wallMs),
+      },
+    ].map(withTarget);
     const machine = {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -301,21 +416,23 @@ async function main(): Promise<void> {
     };
 
     console.log(
-      `\n${requests} debits of 2 on one hot account; medians of ${options.runs} run(s); ` +
-        `${machine.cpus} CPUs, PostgreSQL ${machine.postgres} (${machine.postgresServer}), pool ${poolMax}\n`,
+      `\nburst: ${requests} debits of 2 at once on one hot account; ${spreadLabel}, credits and debits of 1; ` +
+        `medians of ${options.runs} run(s); ${machine.cpus} CPUs, PostgreSQL ${machine.postgres} ` +
+        `(${machine.postgresServer}), pool ${poolMax}\n`,
     );
     console.log(formatTable(summaries));
-    console.log(`
-service ÷ raw HTTP floor:           ${ratios.serviceOverRawHttp.toFixed(2)}
-service ÷ its database floor:       ${ratios.serviceOverDatabaseFloor.toFixed(2)}
-database floor ÷ bare-UPDATE floor: ${ratios.databaseFloorOverBareUpdate.toFixed(2)}
-(wall times, 1 instance)`);
+    console.log(`\n${formatRatios(ratios)}\n`);
 
-    const charted = scenarios.filter((scenario) => scenario.charted);
-    const series = charted.map((scenario) => ({
-      label: scenario.label,
-      latenciesMs: medianRun(samples.get(scenario.key)!).latenciesMs,
-    }));
+    const series = scenarios.flatMap(({ key, chartLabel }) =>
+      chartLabel === undefined
+        ? []
+        : [
+            {
+              label: chartLabel,
+              latenciesMs: medianRun(samples.get(key)!).latenciesMs ?? [],
+            },
+          ],
+    );
     const svg = latencyCdfSvg(
       `${requests} simultaneous debits on one account: latency distribution (median run)`,
       series,

@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { freePort } from '../test/utils/free-port';
+import { findPostmaster } from './cpu';
 
 export interface BenchServer {
   /** A URL on the server, on which the benchmark creates and drops databases of its own. */
   url: string;
   embedded: boolean;
+  /** Undefined when the server does not run on this machine: its CPU time is not measured. */
+  postmasterPid?: number;
   stop(): Promise<void>;
 }
 
@@ -21,6 +24,7 @@ export async function startBenchServer(): Promise<BenchServer> {
     return {
       url: process.env.DATABASE_URL,
       embedded: false,
+      postmasterPid: await findPostmaster(process.env.DATABASE_URL),
       stop: () => Promise.resolve(),
     };
   }
@@ -33,5 +37,10 @@ export async function startBenchServer(): Promise<BenchServer> {
   // On exit, however it comes: on Ctrl-C the embedded-postgres package stops the server and
   // exits by itself, before any cleanup of ours could finish.
   process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  return { url: server.url, embedded: true, stop: () => server.stop() };
+  return {
+    url: server.url,
+    embedded: true,
+    postmasterPid: await findPostmaster(server.url),
+    stop: () => server.stop(),
+  };
 }

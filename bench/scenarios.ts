@@ -1,29 +1,28 @@
-import { fork } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { Agent } from 'node:http';
-import { join } from 'node:path';
-import { Pool, type PoolClient } from 'pg';
+import { Pool } from 'pg';
 import {
   createMigrationConnection,
   createMigrator,
 } from '../src/database/migrator';
 import { SEED_BALANCE, seed } from '../src/database/seed';
 import { CHANGE_BALANCE } from '../src/ledger/ledger.sql';
-import {
-  countOutcomes,
-  fireBurst,
-  type Outcome,
-  postJson,
-} from '../test/utils/burst';
-import { freePort } from '../test/utils/free-port';
+import { type BurstResult, fireBurst } from '../test/utils/burst';
 import { type Instance, startInstance } from '../test/utils/instance';
 import {
   createTestDatabase,
   numericBigints,
   type TestDatabase,
 } from '../test/utils/test-database';
-import { ascending } from './stats';
+import { type ChildServer, startChildServer } from './child-server';
+import { postgresCpuMs, processesCpuMs } from './cpu';
+import type { BenchServer } from './postgres';
+import {
+  expectSpreadReconciles,
+  type SpreadLoad,
+  spreadLoad,
+  type SpreadOptions,
+} from './spread-load';
+import { ascending, percentile } from './stats';
 
 /** What one scenario measured in one run. */
 export interface Sample {
@@ -31,10 +30,17 @@ export interface Sample {
   requests: number;
   /** Outcomes by kind, e.g. `200`, `409 INSUFFICIENT_FUNDS`, `applied`, `refused`. */
   counts: Record<string, number>;
-  /** Ascending. */
-  latenciesMs: number[];
-  /** Ascending; empty when the scenario opens no HTTP connections. */
-  connectMs: number[];
+  p50Ms: number;
+  p99Ms: number;
+  /** Ascending; for the bursts, which the chart draws. */
+  latenciesMs?: number[];
+  /**
+   * CPU time over the load of the HTTP server process(es) under test: the service's, the
+   * reference's or the raw floor's; undefined without one.
+   */
+  appCpuMs?: number;
+  /** CPU time over the load of the whole PostgreSQL server; undefined if it is not local. */
+  postgresCpuMs?: number;
   peakRssMb?: number;
 }
 
@@ -80,22 +86,72 @@ function maxDefined(values: (number | undefined)[]): number | undefined {
   return defined.length ? Math.max(...defined) : undefined;
 }
 
-function httpSample(
-  outcomes: Outcome[],
-  wallMs: number,
-  counts: Record<string, number>,
+interface CpuUse {
+  appCpuMs?: number;
+  postgresCpuMs?: number;
+}
+
+const since = (before?: number, after?: number) =>
+  before === undefined || after === undefined ? undefined : after - before;
+
+/**
+ * The CPU time that the server processes `pids` and the PostgreSQL server use during `load`.
+ * Sampled while the pools' connections are still open: a backend's own time is read live, or
+ * from the postmaster once it has exited.
+ */
+async function measureCpu<T>(
+  pids: number[],
+  server: BenchServer,
+  load: () => Promise<T>,
+): Promise<[T, CpuUse]> {
+  const app = () => (pids.length ? processesCpuMs(pids) : undefined);
+  const postgres = () =>
+    server.postmasterPid === undefined
+      ? undefined
+      : postgresCpuMs(server.postmasterPid);
+  const [appBefore, postgresBefore] = [app(), postgres()];
+  const result = await load();
+  return [
+    result,
+    {
+      appCpuMs: since(appBefore, app()),
+      postgresCpuMs: since(postgresBefore, postgres()),
+    },
+  ];
+}
+
+function burstSample(
+  burst: BurstResult,
+  cpu: CpuUse,
+  peakRssMb: number | undefined,
+): Sample {
+  const latenciesMs = ascending(
+    burst.outcomes.map((outcome) => outcome.latencyMs),
+  );
+  return {
+    wallMs: burst.wallMs,
+    requests: burst.outcomes.length,
+    counts: burst.counts,
+    p50Ms: percentile(latenciesMs, 50),
+    p99Ms: percentile(latenciesMs, 99),
+    latenciesMs,
+    ...cpu,
+    peakRssMb,
+  };
+}
+
+function spreadSample(
+  load: SpreadLoad,
+  cpu: CpuUse,
   peakRssMb: number | undefined,
 ): Sample {
   return {
-    wallMs,
-    requests: outcomes.length,
-    counts,
-    latenciesMs: ascending(outcomes.map((outcome) => outcome.latencyMs)),
-    connectMs: ascending(
-      outcomes.flatMap(({ connectMs }) =>
-        connectMs === undefined ? [] : [connectMs],
-      ),
-    ),
+    wallMs: load.wallMs,
+    requests: load.requests,
+    counts: { ...load.counts, 'cut off at the end': load.cutOff.length },
+    p50Ms: load.p50Ms,
+    p99Ms: load.p99Ms,
+    ...cpu,
     peakRssMb,
   };
 }
@@ -125,6 +181,7 @@ export async function dropLiveDatabases(): Promise<void> {
   await Promise.all([...liveDatabases].map((database) => database.drop()));
 }
 
+/** The service's production build, `count` instances on the database, for `use`. */
 async function withInstances<T>(
   databaseUrl: string,
   count: number,
@@ -194,97 +251,129 @@ async function expectLedgerHolds(
   }
 }
 
-/** 1. The service: the production build, `requests` debits at once over fresh sockets. */
+const HOT_PATH = `/users/${HOT_USER}/balance`;
+
+/**
+ * `requests` debits of 2 at once over fresh sockets, round-robin over `urls`, against a hot
+ * balance of `requests`: exactly half must be applied, half refused.
+ */
+async function hotBurst(
+  scenario: string,
+  server: BenchServer,
+  urls: string[],
+  pids: number[],
+  requests: number,
+): Promise<Sample> {
+  const [burst, cpu] = await measureCpu(pids, server, () =>
+    fireBurst(urls, HOT_PATH, { amount: DEBIT }, requests),
+  );
+  const rss = maxDefined(pids.map(peakRssMb));
+  expectCounts(
+    scenario,
+    burst.counts,
+    hotBurstExpectation(requests, '200', '409 INSUFFICIENT_FUNDS'),
+  );
+  return burstSample(burst, cpu, rss);
+}
+
+/** The service: the production build, a hot burst split over `instanceCount` instances. */
 export async function serviceBurst(
-  server: string,
+  server: BenchServer,
   instanceCount: number,
   requests: number,
   poolMax: number,
 ): Promise<Sample> {
   const scenario = `service, ${instanceCount} instance(s)`;
-  return withDatabase(server, (database) =>
+  return withDatabase(server.url, (database) =>
     withInstances(
       database.url,
       instanceCount,
       { DB_POOL_MAX: String(poolMax) },
       async (instances) => {
         await prepareHotUser(database, requests);
-        const burst = await fireBurst(
+        const sample = await hotBurst(
+          scenario,
+          server,
           instances.map((instance) => instance.url),
-          `/users/${HOT_USER}/balance`,
-          { amount: DEBIT },
+          instances.map((instance) => instance.process.pid!),
           requests,
         );
-        const rss = maxDefined(
-          instances.map((instance) => peakRssMb(instance.process.pid)),
-        );
-        expectCounts(
-          scenario,
-          burst.counts,
-          hotBurstExpectation(requests, '200', '409 INSUFFICIENT_FUNDS'),
-        );
         await expectLedgerHolds(scenario, database, 0);
-        return httpSample(burst.outcomes, burst.wallMs, burst.counts, rss);
+        return sample;
       },
     ),
   );
 }
 
-/** 2. The raw HTTP floor: a bare `node:http` server in a child process, the same load. */
-export async function rawHttpFloor(requests: number): Promise<Sample> {
-  const port = await freePort();
-  const child = fork(join(__dirname, 'raw-http-server.ts'), {
-    env: { ...process.env, PORT: String(port) },
-    execArgv: ['--require', 'ts-node/register/transpile-only'],
+/** The reference server on the database, for `use`; its pool is the service's size. */
+async function withReference<T>(
+  databaseUrl: string,
+  poolMax: number,
+  use: (reference: ChildServer) => Promise<T>,
+): Promise<T> {
+  const reference = await startChildServer('reference-server', {
+    DATABASE_URL: databaseUrl,
+    DB_POOL_MAX: String(poolMax),
   });
   try {
-    await once(child, 'message');
-    const burst = await fireBurst(
-      [`http://127.0.0.1:${port}`],
-      `/users/${HOT_USER}/balance`,
-      { amount: DEBIT },
-      requests,
-    );
-    expectCounts('raw HTTP floor', burst.counts, { '200': requests });
-    // No RSS: the child carries the TypeScript compiler that loaded it, not worth comparing.
-    return httpSample(burst.outcomes, burst.wallMs, burst.counts, undefined);
+    return await use(reference);
   } finally {
-    child.kill();
+    await reference.stop();
   }
 }
 
-/** Applies one debit on a pooled connection; true if applied, false if refused. */
-type Debit = (client: PoolClient) => Promise<boolean>;
+/** The reference design (bench/reference-server.ts): the same hot burst. */
+export async function referenceBurst(
+  server: BenchServer,
+  requests: number,
+  poolMax: number,
+): Promise<Sample> {
+  const scenario = 'reference';
+  return withDatabase(server.url, (database) =>
+    withReference(database.url, poolMax, async (reference) => {
+      await database.query('INSERT INTO users (id, balance) VALUES ($1, $2)', [
+        HOT_USER,
+        requests,
+      ]);
+      const sample = await hotBurst(
+        scenario,
+        server,
+        [reference.url],
+        [reference.pid],
+        requests,
+      );
+      const [hot] = await database.query<{ balance: number }>(
+        'SELECT balance FROM users WHERE id = $1',
+        [HOT_USER],
+      );
+      if (hot.balance !== 0) {
+        throw new Error(`${scenario}: user ${HOT_USER} ends at ${hot.balance}`);
+      }
+      return sample;
+    }),
+  );
+}
 
 /**
- * The service's statements, in its transaction: BEGIN, the row lock and the write sent
- * together, COMMIT (3 round trips, as `UsersService.changeBalance` sends them).
+ * The raw HTTP floor: a bare `node:http` server in a child process, the same burst. It
+ * answers every request alike, so all are 200.
  */
-const serviceDebit: Debit = async (client) => {
-  await client.query('BEGIN');
+export async function rawHttpFloor(
+  server: BenchServer,
+  requests: number,
+): Promise<Sample> {
+  const raw = await startChildServer('raw-http-server');
   try {
-    const { rows } = await client.query<{ outcome: string }>(CHANGE_BALANCE, [
-      HOT_USER,
-      DEBIT,
-    ]);
-    await client.query('COMMIT');
-    return rows[0].outcome === 'applied';
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
+    const [burst, cpu] = await measureCpu([raw.pid], server, () =>
+      fireBurst([raw.url], HOT_PATH, { amount: DEBIT }, requests),
+    );
+    expectCounts('raw HTTP floor', burst.counts, { '200': requests });
+    // No PostgreSQL time: the floor does not touch it, and what the server did meanwhile is noise.
+    return burstSample(burst, { appCpuMs: cpu.appCpuMs }, peakRssMb(raw.pid));
+  } finally {
+    await raw.stop();
   }
-};
-
-/** The least a debit can be: one autocommit UPDATE, no row lock taken first, no ledger. */
-const bareUpdateDebit: Debit = async (client) => {
-  const { rowCount } = await client.query(
-    'UPDATE users SET balance = balance + $2 WHERE id = $1 AND balance + $2 >= 0',
-    [HOT_USER, DEBIT],
-  );
-  return rowCount === 1;
-};
-
-export const DEBITS = { service: serviceDebit, bareUpdate: bareUpdateDebit };
+}
 
 /**
  * `pool.end()` resolves before its connections have said goodbye; dropping the database then
@@ -302,19 +391,18 @@ async function endPool(pool: Pool): Promise<void> {
 }
 
 /**
- * 3 and 4. A database floor: `requests` concurrent tasks, each one debit through a `pg` pool
- * of the service's size, no HTTP. Latency counts from the task's start, pool wait included,
- * as the service's does.
+ * The database floor: the service's statements for a debit, in its transaction (BEGIN, the
+ * row lock and the write sent together, COMMIT: 3 round trips, as `UsersService.changeBalance`
+ * sends them), as `requests` concurrent tasks through a `pg` pool of the service's size, no
+ * HTTP. Latency counts from the task's start, pool wait included, as the service's does.
  */
 export async function databaseFloor(
-  server: string,
-  debit: Debit,
+  server: BenchServer,
   requests: number,
   poolMax: number,
 ): Promise<Sample> {
-  const scenario =
-    debit === serviceDebit ? 'database floor' : 'bare-UPDATE floor';
-  return withDatabase(server, async (database) => {
+  const scenario = 'database floor';
+  return withDatabase(server.url, async (database) => {
     await migrateAndSeed(database.url);
     await prepareHotUser(database, requests);
     const pool = new Pool({
@@ -323,20 +411,39 @@ export async function databaseFloor(
       types: numericBigints,
     });
     try {
-      const started = performance.now();
-      const tasks = await Promise.all(
-        Array.from({ length: requests }, async () => {
-          const fired = performance.now();
-          const client = await pool.connect();
-          try {
-            const applied = await debit(client);
-            return { applied, latencyMs: performance.now() - fired };
-          } finally {
-            client.release();
-          }
-        }),
+      const debit = async () => {
+        const fired = performance.now();
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const { rows } = await client.query<{ outcome: string }>(
+            CHANGE_BALANCE,
+            [HOT_USER, DEBIT],
+          );
+          await client.query('COMMIT');
+          return {
+            applied: rows[0].outcome === 'applied',
+            latencyMs: performance.now() - fired,
+          };
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        } finally {
+          client.release();
+        }
+      };
+      // The bench's own process is the client here: no server process to measure.
+      const [{ tasks, wallMs }, cpu] = await measureCpu(
+        [],
+        server,
+        async () => {
+          const started = performance.now();
+          const tasks = await Promise.all(
+            Array.from({ length: requests }, debit),
+          );
+          return { tasks, wallMs: performance.now() - started };
+        },
       );
-      const wallMs = performance.now() - started;
       const counts: Record<string, number> = {};
       for (const { applied } of tasks) {
         const key = applied ? 'applied' : 'refused';
@@ -347,15 +454,16 @@ export async function databaseFloor(
         counts,
         hotBurstExpectation(requests, 'applied', 'refused'),
       );
-      if (debit === serviceDebit) {
-        await expectLedgerHolds(scenario, database, 0);
-      }
+      await expectLedgerHolds(scenario, database, 0);
+      const latenciesMs = ascending(tasks.map((task) => task.latencyMs));
       return {
         wallMs,
         requests,
         counts,
-        latenciesMs: ascending(tasks.map((task) => task.latencyMs)),
-        connectMs: [],
+        p50Ms: percentile(latenciesMs, 50),
+        p99Ms: percentile(latenciesMs, 99),
+        latenciesMs,
+        ...cpu,
       };
     } finally {
       await endPool(pool);
@@ -363,30 +471,66 @@ export async function databaseFloor(
   });
 }
 
-export interface SpreadOptions {
-  users: number;
-  clients: number;
-  seconds: number;
-}
-
 const SPREAD_OPENING_BALANCE = 10_000;
-const SPREAD_MAX_AMOUNT = 100;
 
-function randomInt(min: number, max: number): number {
-  return min + Math.floor(Math.random() * (max - min + 1));
+/**
+ * Once the server process is gone, waits for its backends to be gone too: a statement it sent
+ * last may still commit until then.
+ */
+async function waitForOtherSessionsToEnd(
+  scenario: string,
+  database: TestDatabase,
+): Promise<void> {
+  for (const started = Date.now(); Date.now() - started < 10_000;) {
+    const [{ sessions }] = await database.query<{ sessions: number }>(
+      `SELECT count(*)::int AS sessions FROM pg_stat_activity
+       WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
+    if (sessions === 0) {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${scenario}: sessions left on the database after 10 s`);
 }
 
 /**
- * 5. A spread workload: many users, random debits and credits from `clients` keep-alive
- * clients against one instance, for a fixed time.
+ * The spread load against one server process, then its exactness: the process is stopped and
+ * its sessions gone first, so that no request cut off at the end can still change a balance.
  */
-export async function spreadWorkload(
-  server: string,
-  { users, clients, seconds }: SpreadOptions,
+async function spreadOn(
+  scenario: string,
+  server: BenchServer,
+  database: TestDatabase,
+  target: { url: string; pid: number; stop(): Promise<unknown> },
+  userIds: number[],
+  options: SpreadOptions,
+): Promise<Sample> {
+  const [load, cpu] = await measureCpu([target.pid], server, () =>
+    spreadLoad(target.url, userIds, options),
+  );
+  const rss = peakRssMb(target.pid);
+  await target.stop();
+  await waitForOtherSessionsToEnd(scenario, database);
+  const balances = await database.query<{ id: number; balance: number }>(
+    'SELECT id, balance FROM users WHERE id = ANY($1)',
+    [userIds],
+  );
+  expectSpreadReconciles(scenario, SPREAD_OPENING_BALANCE, balances, load);
+  return spreadSample(load, cpu, rss);
+}
+
+/**
+ * The service under the spread: `users` users with 10000 each (and their opening ledger
+ * entries), credits and debits of 1 on random users over keep-alive connections.
+ */
+export async function serviceSpread(
+  server: BenchServer,
+  options: SpreadOptions,
   poolMax: number,
 ): Promise<Sample> {
-  const scenario = 'spread workload';
-  return withDatabase(server, (database) =>
+  const scenario = 'service spread';
+  return withDatabase(server.url, (database) =>
     withInstances(
       database.url,
       1,
@@ -400,47 +544,43 @@ export async function spreadWorkload(
            INSERT INTO balance_transactions (user_id, amount, balance_after, type)
            SELECT id, balance, balance, 'opening' FROM created
            RETURNING user_id AS id`,
-          [SPREAD_OPENING_BALANCE, users],
+          [SPREAD_OPENING_BALANCE, options.users],
         );
-        const ids = rows.map((row) => row.id);
-        const agent = new Agent({ keepAlive: true, maxSockets: clients });
-        const outcomes: Outcome[] = [];
-        const started = performance.now();
-        const deadline = started + seconds * 1000;
-        await Promise.all(
-          Array.from({ length: clients }, async () => {
-            while (performance.now() < deadline) {
-              const id = ids[randomInt(0, ids.length - 1)];
-              const amount =
-                randomInt(1, SPREAD_MAX_AMOUNT) *
-                (Math.random() < 0.5 ? -1 : 1);
-              outcomes.push(
-                await postJson(
-                  agent,
-                  new URL(`/users/${id}/balance`, instance.url),
-                  JSON.stringify({ amount }),
-                ),
-              );
-            }
-          }),
+        const sample = await spreadOn(
+          scenario,
+          server,
+          database,
+          { ...instance, pid: instance.process.pid! },
+          rows.map((row) => row.id),
+          options,
         );
-        const wallMs = performance.now() - started;
-        agent.destroy();
-        const counts = countOutcomes(outcomes);
-        const unexpected = Object.keys(counts).filter(
-          (key) => key !== '200' && key !== '409 INSUFFICIENT_FUNDS',
-        );
-        if (unexpected.length > 0) {
-          throw new Error(`${scenario}: unexpected ${JSON.stringify(counts)}`);
-        }
         await expectLedgerHolds(scenario, database);
-        return httpSample(
-          outcomes,
-          wallMs,
-          counts,
-          peakRssMb(instance.process.pid),
-        );
+        return sample;
       },
     ),
+  );
+}
+
+/** The reference design under the same spread. */
+export async function referenceSpread(
+  server: BenchServer,
+  options: SpreadOptions,
+  poolMax: number,
+): Promise<Sample> {
+  return withDatabase(server.url, (database) =>
+    withReference(database.url, poolMax, async (reference) => {
+      const rows = await database.query<{ id: number }>(
+        'INSERT INTO users (balance) SELECT $1 FROM generate_series(1, $2) RETURNING id',
+        [SPREAD_OPENING_BALANCE, options.users],
+      );
+      return spreadOn(
+        'reference spread',
+        server,
+        database,
+        reference,
+        rows.map((row) => row.id),
+        options,
+      );
+    }),
   );
 }
