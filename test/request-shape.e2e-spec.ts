@@ -2,10 +2,15 @@ import request from 'supertest';
 import { bootAppOnTestDatabase } from './utils/app';
 import { expectLedgerConsistent } from './utils/invariants';
 
+/** Every member of Object.prototype: class-transformer drops keys with these names. */
+const PROTOTYPE_KEYS = Object.getOwnPropertyNames(Object.prototype);
+
 describe('what a request may look like', () => {
   const booted = bootAppOnTestDatabase();
 
   const server = () => booted.app.getHttpServer();
+  const users = () =>
+    booted.database.query('SELECT id, balance, version FROM users ORDER BY id');
   const createUser = async (balance: number): Promise<number> =>
     (
       (await request(server()).post('/users').send({ balance }).expect(201))
@@ -13,6 +18,63 @@ describe('what a request may look like', () => {
     ).id;
 
   afterEach(() => expectLedgerConsistent(booted.database));
+
+  describe('refuses every unknown key with 400, whatever its name', () => {
+    const expectRefused = (response: request.Response, key: string) =>
+      expect(response.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        code: 'VALIDATION_FAILED',
+        message: `property ${key} should not exist`,
+      });
+
+    it.each(PROTOTYPE_KEYS)('in the body of a change: %s', async (key) => {
+      const userId = await createUser(1_000);
+      const before = await users();
+      const response = await request(server())
+        .post(`/users/${userId}/balance`)
+        .set('content-type', 'application/json')
+        .send(`{"amount":1,${JSON.stringify(key)}:1}`)
+        .expect(400);
+      expectRefused(response, key);
+      expect(await users()).toEqual(before);
+    });
+
+    it.each(PROTOTYPE_KEYS)('in the body of a new user: %s', async (key) => {
+      const before = await users();
+      const response = await request(server())
+        .post('/users')
+        .set('content-type', 'application/json')
+        .send(`{"balance":5,${JSON.stringify(key)}:1}`)
+        .expect(400);
+      expectRefused(response, key);
+      expect(await users()).toEqual(before);
+    });
+
+    it.each(PROTOTYPE_KEYS)('in the body of a transfer: %s', async (key) => {
+      const [from, to] = [await createUser(100), await createUser(0)];
+      const before = await users();
+      const response = await request(server())
+        .post('/transfers')
+        .set('content-type', 'application/json')
+        .send(
+          `{"fromUserId":${from},"toUserId":${to},"amount":1,${JSON.stringify(key)}:1}`,
+        )
+        .expect(400);
+      expectRefused(response, key);
+      expect(await users()).toEqual(before);
+    });
+
+    it.each([...PROTOTYPE_KEYS, 'admin'])(
+      'in the query of a history: %s',
+      async (key) => {
+        const response = await request(server())
+          .get(`/users/1/transactions?limit=1&${key}=x`)
+          .expect(400);
+        expectRefused(response, key);
+      },
+    );
+  });
 
   describe('users.version', () => {
     it('keeps counting past 2^31 - 1 changes of one user', async () => {
