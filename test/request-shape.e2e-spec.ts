@@ -19,6 +19,78 @@ describe('what a request may look like', () => {
 
   afterEach(() => expectLedgerConsistent(booted.database));
 
+  describe('a body is application/json in UTF-8, or it is refused with 415', () => {
+    const refusedTypes = [
+      'application/merge-patch+json',
+      'application/problem+json',
+      'application/vnd.foo+json',
+      'application/json-patch+json',
+      'application/json; charset=utf-16',
+      'application/json; charset=latin1',
+      'text/json',
+    ];
+
+    it.each(refusedTypes)(
+      'refuses a new user sent as %s, and creates nothing',
+      async (type) => {
+        const before = await users();
+        const response = await request(server())
+          .post('/users')
+          .set('content-type', type)
+          .send('{"balance":500}')
+          .expect(415);
+        expect(response.body).toEqual({
+          statusCode: 415,
+          error: 'Unsupported Media Type',
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+          message: expect.any(String) as string,
+        });
+        expect(await users()).toEqual(before);
+      },
+    );
+
+    it.each(refusedTypes)(
+      'refuses a change sent as %s, and changes nothing',
+      async (type) => {
+        const userId = await createUser(1_000);
+        const before = await users();
+        await request(server())
+          .post(`/users/${userId}/balance`)
+          .set('content-type', type)
+          .send('[{"op":"replace","path":"/amount","value":-2}]')
+          .expect(415);
+        expect(await users()).toEqual(before);
+      },
+    );
+
+    it('refuses invalid JSON and a body over the limit under a +json type with 415, unread', async () => {
+      await request(server())
+        .post('/users')
+        .set('content-type', 'application/problem+json')
+        .send('{"balance":')
+        .expect(415);
+      await request(server())
+        .post('/users')
+        .set('content-type', 'application/vnd.foo+json')
+        .send(`{"balance":1,"padding":"${'x'.repeat(2 * 1024 * 1024)}"}`)
+        .expect(415);
+    });
+
+    it.each([
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/json; charset=UTF-8',
+      'Application/JSON',
+    ])('reads a body sent as %s', async (type) => {
+      const response = await request(server())
+        .post('/users')
+        .set('content-type', type)
+        .send('{"balance":500}')
+        .expect(201);
+      expect(response.body).toMatchObject({ balance: 500, version: 1 });
+    });
+  });
+
   describe('refuses every unknown key with 400, whatever its name', () => {
     const expectRefused = (response: request.Response, key: string) =>
       expect(response.body).toEqual({

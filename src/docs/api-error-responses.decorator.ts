@@ -23,7 +23,9 @@ const EXAMPLES: Record<
     message: 'A request with this Idempotency-Key is still in flight',
   },
   PAYLOAD_TOO_LARGE: { message: 'request entity too large' },
-  UNSUPPORTED_MEDIA_TYPE: { message: 'The body must be application/json' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    message: 'The body must be application/json, in UTF-8',
+  },
   BALANCE_LIMIT_EXCEEDED: {
     message:
       'A balance cannot exceed 9007199254740991; the credit to user 1 would pass it',
