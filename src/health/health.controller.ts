@@ -7,7 +7,6 @@ import {
 } from '@nestjs/terminus';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
-import { Public } from '../security/public.decorator';
 
 const UP = {
   status: 'ok',
@@ -17,7 +16,6 @@ const UP = {
 };
 
 @ApiTags('health')
-@Public()
 @Controller('health')
 export class HealthController {
   constructor(
