@@ -1,5 +1,7 @@
 import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import type { Server } from 'node:http';
+import { answerClientErrors } from './common/client-errors';
 import { parseJsonBody } from './common/json-body.middleware';
 import { setUpOpenApi } from './docs/openapi';
 import { requestLogger } from './logging/logging.module';
@@ -15,7 +17,8 @@ export const APP_OPTIONS = {
 /**
  * Everything a request goes through before its route, in order, for `main.ts` and tests
  * alike. Mounted before `init`, so ahead of the routes Nest registers then, and of the docs:
- * nothing routes a request or reads its body before its API key is checked.
+ * nothing routes a request or reads its body before its API key is checked. What Node's HTTP
+ * parser refuses before Express sees it is answered in the catalogue's shape too.
  */
 export function setUpApp(app: INestApplication): void {
   const metrics = app.get(HttpMetricsMiddleware);
@@ -31,4 +34,5 @@ export function setUpApp(app: INestApplication): void {
   );
   setUpOpenApi(app);
   app.use(parseJsonBody);
+  answerClientErrors(app.getHttpServer() as Server);
 }

@@ -11,7 +11,7 @@ import { STATUS_CODES } from 'node:http';
 import { isDatabaseUnavailable } from '../database/database-errors';
 import { DomainError, ErrorCode } from './domain.error';
 
-export const STATUS_BY_CODE: Record<ErrorCode, HttpStatus> = {
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
   UNAUTHORIZED: HttpStatus.UNAUTHORIZED,
   NOT_FOUND: HttpStatus.NOT_FOUND,
@@ -20,6 +20,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, HttpStatus> = {
   IDEMPOTENCY_KEY_IN_USE: HttpStatus.CONFLICT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  // Answered by `answerClientErrors`, before Express, when Node's HTTP parser refuses a request.
+  HEADERS_TOO_LARGE: 431,
+  REQUEST_TIMEOUT: HttpStatus.REQUEST_TIMEOUT,
   BALANCE_LIMIT_EXCEEDED: HttpStatus.UNPROCESSABLE_ENTITY,
   IDEMPOTENCY_KEY_REUSED: HttpStatus.UNPROCESSABLE_ENTITY,
   SERVICE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
@@ -127,7 +130,7 @@ export class ErrorsFilter implements ExceptionFilter {
   }
 }
 
-function errorBody(
+export function errorBody(
   statusCode: number,
   code: ErrorCode,
   message: string,

@@ -26,6 +26,12 @@ const EXAMPLES: Record<
   UNSUPPORTED_MEDIA_TYPE: {
     message: 'The body must be application/json, in UTF-8',
   },
+  HEADERS_TOO_LARGE: {
+    message: 'The request headers are over the limit of 16384 bytes',
+  },
+  REQUEST_TIMEOUT: {
+    message: 'The request did not arrive in time',
+  },
   BALANCE_LIMIT_EXCEEDED: {
     message:
       'A balance cannot exceed 9007199254740991; the credit to user 1 would pass it',
