@@ -1,13 +1,7 @@
-import {
-  MiddlewareConsumer,
-  Module,
-  NestApplicationOptions,
-  NestModule,
-} from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ErrorsFilter } from './common/errors.filter';
-import { parseJsonBody } from './common/json-body.middleware';
 import { RequestValidationPipe } from './common/request-validation.pipe';
 import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
@@ -17,11 +11,6 @@ import { MetricsModule } from './metrics/metrics.module';
 import { SecurityModule } from './security/security.module';
 import { TransfersModule } from './transfers/transfers.module';
 import { UsersModule } from './users/users.module';
-
-/** How the app must be created, by `main.ts` and by tests alike: it parses bodies itself. */
-export const APP_OPTIONS = {
-  bodyParser: false,
-} satisfies NestApplicationOptions;
 
 @Module({
   imports: [
@@ -43,8 +32,4 @@ export const APP_OPTIONS = {
     { provide: APP_FILTER, useClass: ErrorsFilter },
   ],
 })
-export class AppModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(parseJsonBody).forRoutes('*path');
-  }
-}
+export class AppModule {}

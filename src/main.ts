@@ -4,9 +4,9 @@ import type { INestApplication } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { APP_OPTIONS, AppModule } from './app.module';
+import { AppModule } from './app.module';
+import { APP_OPTIONS, setUpApp } from './app.setup';
 import { Environment } from './config/environment';
-import { setUpOpenApi } from './docs/openapi';
 
 /**
  * Node's default (511) overflows under a burst of thousands of connects, and clients then
@@ -28,7 +28,7 @@ async function bootstrap(): Promise<void> {
   const config = app.get(ConfigService<Environment, true>);
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  setUpOpenApi(app);
+  setUpApp(app);
   exitOnSignals(app);
   await app.init();
   const server = app.getHttpServer() as Server;

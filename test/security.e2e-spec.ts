@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { type Instance, startInstance } from './utils/instance';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
@@ -11,6 +12,24 @@ describe('access control', () => {
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ amount: -2 }),
     });
+  const expectUnauthorized = async (response: Response) => {
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(await response.json()).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      code: 'UNAUTHORIZED',
+      message: expect.any(String) as string,
+    });
+  };
+  const expectSecurityHeaders = (response: Response) => {
+    expect(response.headers.get('x-powered-by')).toBeNull();
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('strict-transport-security')).toMatch(
+      /max-age/,
+    );
+    expect(response.headers.get('content-security-policy')).toBeTruthy();
+  };
   const balance = async () =>
     (await database.query<{ balance: number }>('SELECT balance FROM users'))[0]
       .balance;
@@ -36,15 +55,7 @@ describe('access control', () => {
   ])(
     'refuses %s with 401 UNAUTHORIZED and changes nothing',
     async (_, headers) => {
-      const response = await debit(headers);
-      expect(response.status).toBe(401);
-      expect(response.headers.get('www-authenticate')).toBe('Bearer');
-      expect(await response.json()).toEqual({
-        statusCode: 401,
-        error: 'Unauthorized',
-        code: 'UNAUTHORIZED',
-        message: expect.any(String) as string,
-      });
+      await expectUnauthorized(await debit(headers));
       expect(await balance()).toBe(10_000);
     },
   );
@@ -64,6 +75,14 @@ describe('access control', () => {
     expect((await fetch(`${instance.url}/users/1`)).status).toBe(401);
   });
 
+  it('counts a request refused for its key, as any other', async () => {
+    await debit();
+    const metrics = await (await fetch(`${instance.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^http_requests_total\{method="POST",route="unmatched",status="401"\} [1-9]/m,
+    );
+  });
+
   it('leaves health and metrics open', async () => {
     for (const path of ['/health', '/health/live', '/metrics']) {
       expect((await fetch(`${instance.url}${path}`)).status).toBe(200);
@@ -71,13 +90,101 @@ describe('access control', () => {
   });
 
   it('sends security headers and no X-Powered-By', async () => {
-    const response = await fetch(`${instance.url}/health`);
-    expect(response.headers.get('x-powered-by')).toBeNull();
-    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(response.headers.get('strict-transport-security')).toMatch(
-      /max-age/,
-    );
-    expect(response.headers.get('content-security-policy')).toBeTruthy();
+    expectSecurityHeaders(await fetch(`${instance.url}/health`));
+    const refused = await debit();
+    expectSecurityHeaders(refused);
+    await expectUnauthorized(refused);
+  });
+
+  it.each([
+    '/docs',
+    '/docs/',
+    '/docs-json',
+    '/docs-yaml',
+    '/docs/swagger-ui-init.js',
+    '/docs/swagger-ui-bundle.js',
+    '/docs/swagger-ui.css',
+    '/docs/favicon-32x32.png',
+  ])('guards %s like any route, with the security headers', async (path) => {
+    const refused = await fetch(`${instance.url}${path}`);
+    expectSecurityHeaders(refused);
+    await expectUnauthorized(refused);
+    const served = await fetch(`${instance.url}${path}`, {
+      headers: { authorization: 'Bearer first-key' },
+    });
+    expect(served.status).toBe(200);
+    expectSecurityHeaders(served);
+  });
+
+  it('serves a Swagger UI page whose scripts its CSP allows: no inline script', async () => {
+    const page = await fetch(`${instance.url}/docs`, {
+      headers: { authorization: 'Bearer first-key' },
+    });
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/script-src 'self'/);
+    // Over plain HTTP to another host than localhost, it would send every asset to https://.
+    expect(csp).not.toMatch(/upgrade-insecure-requests/);
+    const scripts = [...(await page.text()).matchAll(/<script([^>]*)>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attributes] of scripts) {
+      expect(attributes).toMatch(/src=/);
+    }
+  });
+
+  describe('refuses a request without a key with 401 before routing or reading its body', () => {
+    it.each([
+      ['an unknown route', 'GET', '/nowhere', undefined, undefined],
+      ['an unknown money route', 'POST', '/users/1/balances', 'json', '{}'],
+      ['a malformed id', 'GET', '/users/x', undefined, undefined],
+      ['malformed JSON', 'POST', '/users/1/balance', 'json', '{"amount":'],
+      ['a body that is not an object', 'POST', '/users', 'json', '[]'],
+      ['an unknown field', 'POST', '/users', 'json', '{"admin":true}'],
+      ['a body over the limit', 'POST', '/users', 'json', 'x'.repeat(4096)],
+      ['a body that is not JSON', 'POST', '/transfers', 'text', 'amount=1'],
+    ])('%s', async (_, method, path, type, body) => {
+      const users = () =>
+        database.query('SELECT id, balance, version FROM users ORDER BY id');
+      const before = await users();
+      const response = await fetch(`${instance.url}${path}`, {
+        method,
+        headers:
+          type === undefined
+            ? {}
+            : {
+                'content-type':
+                  type === 'json' ? 'application/json' : 'text/plain',
+              },
+        body,
+      });
+      await expectUnauthorized(response);
+      expect(await users()).toEqual(before);
+    });
+
+    it('answers before the body has been sent', async () => {
+      // The headers announce a body within the limit that never comes: only a refusal that
+      // does not wait for the body can answer.
+      const status = await new Promise<number | 'no answer'>((resolve) => {
+        const req = request(`${instance.url}/users/1/balance`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': 500,
+          },
+        });
+        const timer = setTimeout(() => {
+          resolve('no answer');
+          req.destroy();
+        }, 2_000);
+        req.on('response', (response) => {
+          clearTimeout(timer);
+          resolve(response.statusCode ?? 0);
+          req.destroy();
+        });
+        req.on('error', () => undefined);
+        req.flushHeaders();
+      });
+      expect(status).toBe(401);
+    });
   });
 });
 

@@ -18,7 +18,24 @@ export class PayloadTooLargeError extends domainError({
 export class UnsupportedMediaTypeError extends domainError({
   code: 'UNSUPPORTED_MEDIA_TYPE',
   status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-  example: { message: 'The body must be application/json' },
+  example: { message: 'The body must be application/json, in UTF-8' },
+}) {}
+
+/** Answered by `answerClientErrors` when Node's HTTP parser refuses a request's headers. */
+export class HeadersTooLargeError extends domainError({
+  code: 'HEADERS_TOO_LARGE',
+  // Not in Nest's HttpStatus.
+  status: 431,
+  example: {
+    message: 'The request headers are over the limit of 16384 bytes',
+  },
+}) {}
+
+/** Answered by `answerClientErrors` when a request does not arrive within Node's timeouts. */
+export class RequestTimeoutError extends domainError({
+  code: 'REQUEST_TIMEOUT',
+  status: HttpStatus.REQUEST_TIMEOUT,
+  example: { message: 'The request did not arrive in time' },
 }) {}
 
 export class ServiceUnavailableError extends domainError({

@@ -4,7 +4,7 @@ import { HttpStatus } from '@nestjs/common';
 export interface ErrorSpec {
   /** Stable: clients branch on it, never on messages. */
   code: string;
-  status: HttpStatus;
+  status: number;
   example: { message: string; [detail: string]: unknown };
 }
 
@@ -22,7 +22,7 @@ export function errorCatalogue(): ReadonlyMap<string, ErrorSpec> {
  */
 export abstract class DomainError extends Error {
   abstract readonly code: string;
-  abstract readonly status: HttpStatus;
+  abstract readonly status: number;
 
   /** Extra fields for the response body, e.g. the current balance. */
   readonly details: Record<string, unknown> = {};

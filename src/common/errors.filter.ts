@@ -115,7 +115,7 @@ export class ErrorsFilter implements ExceptionFilter {
   }
 }
 
-function errorBody(
+export function errorBody(
   statusCode: number,
   code: string,
   message: string,

@@ -5,10 +5,18 @@ import { ValidationFailedError } from './domain.error';
 /** Request bodies are tiny JSON objects; anything larger is refused with 413. */
 export const BODY_LIMIT_BYTES = 1024;
 
-const parseJson = json({ limit: BODY_LIMIT_BYTES });
+/**
+ * The one media type a body may have. `+json` types are refused, not read as JSON: they name
+ * other semantics (a merge patch, a list of patch operations, a problem report) that the
+ * service does not implement.
+ */
+const JSON_TYPE = 'application/json';
 
-/** Keys that class-transformer drops before validation, so that whitelisting never sees them. */
-const HIDDEN_KEYS = ['__proto__', 'constructor'];
+/** JSON between systems is UTF-8 (RFC 8259); a charset, if given, must say so. */
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+const UTF_8 = /^utf-?8$/i;
+
+const parseJson = json({ limit: BODY_LIMIT_BYTES, type: JSON_TYPE });
 
 /**
  * The app's only body parser (it is created with `bodyParser: false`). A body that is not
@@ -22,9 +30,11 @@ export function parseJsonBody(
 ): void {
   // `is` answers null when the request has no body; an empty one is no body either.
   const empty = request.headers['content-length'] === '0';
-  if (!empty && request.is(['application/json', '+json']) === false) {
+  if (!empty && !isUtf8Json(request)) {
     next(
-      new UnsupportedMediaTypeException('The body must be application/json'),
+      new UnsupportedMediaTypeException(
+        'The body must be application/json, in UTF-8',
+      ),
     );
     return;
   }
@@ -37,17 +47,18 @@ export function parseJsonBody(
     }
     // A request without a body reads as an empty object, as it did in Express 4.
     const body: unknown = (request.body ??= {});
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      next(new NotAnObjectError());
-      return;
-    }
-    const hidden = HIDDEN_KEYS.find((key) => Object.hasOwn(body, key));
     next(
-      hidden
-        ? new ValidationFailedError(`property ${hidden} should not exist`)
+      body === null || typeof body !== 'object' || Array.isArray(body)
+        ? new NotAnObjectError()
         : undefined,
     );
   });
+}
+
+function isUtf8Json(request: Request): boolean {
+  if (request.is(JSON_TYPE) === false) return false;
+  const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1];
+  return charset === undefined || UTF_8.test(charset);
 }
 
 class NotAnObjectError extends ValidationFailedError {

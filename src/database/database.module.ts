@@ -9,8 +9,8 @@ import { createMigrationConnection, createMigrator } from './migrator';
 import { seed } from './seed';
 
 // pg returns BIGINT as a string, because it can exceed 2^53. Every bigint column here is bounded
-// by a CHECK to Number.MAX_SAFE_INTEGER (or is a sequence far below it), so a number is exact.
-// This is the one place where that conversion happens.
+// by a CHECK to Number.MAX_SAFE_INTEGER, or counts up by one (a sequence, a user's version) and
+// stays far below it, so a number is exact. This is the one place where that conversion happens.
 types.setTypeParser(types.builtins.INT8, Number);
 
 /** Bounds on waiting for an unresponsive PostgreSQL (documented in the README's Guarantees). */

@@ -5,7 +5,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../common/common.errors';
 import { ValidationFailedError } from '../common/domain.error';
-import { UnauthorizedError } from '../security/api-key.guard';
+import { UnauthorizedError } from '../security/api-key.middleware';
 import { ApiErrorResponses } from './api-error-responses.decorator';
 
 /** What any route of the API may answer: on its controller. */

@@ -8,7 +8,6 @@ import {
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ServiceUnavailableError } from '../common/common.errors';
 import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
-import { Public } from '../security/public.decorator';
 
 const UP = {
   status: 'ok',
@@ -18,7 +17,6 @@ const UP = {
 };
 
 @ApiTags('health')
-@Public()
 @Controller('health')
 export class HealthController {
   constructor(

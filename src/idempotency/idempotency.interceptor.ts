@@ -5,17 +5,16 @@ import {
   Injectable,
   NestInterceptor,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { createHash } from 'node:crypto';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import stableStringify from 'safe-stable-stringify';
 import { Transaction } from 'sequelize';
 import { Sequelize } from 'sequelize-typescript';
 import { ValidationFailedError } from '../common/domain.error';
-import { Environment } from '../config/environment';
+import { CALLER, type RequestWithCaller } from '../security/api-key.middleware';
 import { type IdempotencyKey, IdempotencyService } from './idempotency.service';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -24,15 +23,13 @@ export const REPLAYED_HEADER = 'Idempotent-Replayed';
 /** 1 to 255 printable ASCII characters. */
 const VALID_KEY = /^[\x20-\x7e]{1,255}$/;
 
-const BEARER = /^Bearer (\S+)$/;
-
 const sha256 = (text: string) =>
   createHash('sha256').update(text).digest('hex');
 
 /** Where the interceptor leaves the key's transaction for `@IdempotencyTransaction()`. */
 export const KEY_TRANSACTION = Symbol('idempotency key transaction');
 
-export type RequestWithKeyTransaction = Request & {
+export type RequestWithKeyTransaction = RequestWithCaller & {
   [KEY_TRANSACTION]?: Transaction;
 };
 
@@ -46,16 +43,11 @@ export type RequestWithKeyTransaction = Request & {
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  private readonly scoped: boolean;
-
   constructor(
     private readonly sequelize: Sequelize,
     private readonly keys: IdempotencyService,
     private readonly reflector: Reflector,
-    config: ConfigService<Environment, true>,
-  ) {
-    this.scoped = Boolean(config.get('API_KEYS', { infer: true }));
-  }
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
@@ -84,7 +76,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   /** The request's key, validated, or undefined without one. */
-  private keyOf(request: Request): IdempotencyKey | undefined {
+  private keyOf(request: RequestWithCaller): IdempotencyKey | undefined {
     const key = request.headers[IDEMPOTENCY_KEY_HEADER];
     if (key === undefined) {
       return undefined;
@@ -94,10 +86,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
         'Idempotency-Key must be 1 to 255 printable ASCII characters',
       );
     }
-    // Authentication has passed, so the bearer token is one of API_KEYS.
-    const apiKey = BEARER.exec(request.headers.authorization ?? '')?.[1];
     return {
-      scope: this.scoped && apiKey ? sha256(apiKey) : '',
+      // Keys belong to the caller; with no API keys, everyone is one caller.
+      scope: request[CALLER] ?? '',
       key,
       fingerprint: sha256(
         `${request.method} ${request.path}\n${stableStringify(request.body)}`,

@@ -1,4 +1,4 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -59,7 +59,7 @@ function prettyTransport(): Options['transport'] {
  * inside an AsyncLocalStorage, whose promise hooks cost about as much again. So messages
  * logged while serving a request do not carry its id; the request line does.
  */
-function requestLogger(): (
+export function requestLogger(): (
   request: Request,
   response: Response,
   next: () => void,
@@ -109,8 +109,4 @@ function requestLogger(): (
     }),
   ],
 })
-export class LoggingModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(requestLogger()).forRoutes('*path');
-  }
-}
+export class LoggingModule {}

@@ -28,13 +28,11 @@ function balanceOutcome(response: Response): string {
   return (code && BALANCE_OUTCOMES[code]) ?? 'other';
 }
 
-/** The route Express reports for a request that went no further than the app-wide middleware. */
-const MIDDLEWARE_ROUTE = '/*path';
-
 /**
  * Counts and times every request once it is answered, by route template (never the raw URL,
- * which would make a label per user) and status. A request refused before routing (a body
- * too large, not JSON or malformed) or for no route counts under the route `unmatched`.
+ * which would make a label per user) and status. A request refused before routing (without
+ * an API key; a body too large, not JSON or malformed) or for no route counts under the
+ * route `unmatched`.
  */
 @Injectable()
 export class HttpMetricsMiddleware implements NestMiddleware {
@@ -47,11 +45,8 @@ export class HttpMetricsMiddleware implements NestMiddleware {
   use(request: Request, response: Response, next: NextFunction): void {
     const started = performance.now();
     response.once('finish', () => {
-      const matched = (request.route as { path?: string } | undefined)?.path;
       const route =
-        matched === undefined || matched === MIDDLEWARE_ROUTE
-          ? 'unmatched'
-          : matched;
+        (request.route as { path?: string } | undefined)?.path ?? 'unmatched';
       const labels = {
         method: request.method,
         route,

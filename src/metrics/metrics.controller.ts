@@ -12,7 +12,6 @@ import {
 import type { Response } from 'express';
 import { Gauge } from 'prom-client';
 import { Sequelize } from 'sequelize-typescript';
-import { Public } from '../security/public.decorator';
 import { DB_POOL_CONNECTIONS, DB_POOL_WAITING } from './metrics.names';
 
 /** What sequelize-pool exposes of its state. */
@@ -25,7 +24,6 @@ interface PoolState {
 
 /** `GET /metrics`: Prometheus text. The pool is read at scrape time, so requests pay nothing. */
 @ApiTags('metrics')
-@Public()
 @Controller()
 export class MetricsController extends PrometheusController {
   constructor(

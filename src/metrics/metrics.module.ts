@@ -1,4 +1,4 @@
-import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import {
   makeCounterProvider,
   makeGaugeProvider,
@@ -57,12 +57,9 @@ const poolWaiting = makeGaugeProvider({
     }),
     poolConnections,
     poolWaiting,
+    HttpMetricsMiddleware,
   ],
   // Global so that the controller, which Prometheus's module hosts, can inject the gauges.
-  exports: [poolConnections, poolWaiting],
+  exports: [poolConnections, poolWaiting, HttpMetricsMiddleware],
 })
-export class MetricsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
-  }
-}
+export class MetricsModule {}

@@ -1,15 +1,9 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import helmet from 'helmet';
-import { ApiKeyGuard } from './api-key.guard';
+import { Module } from '@nestjs/common';
+import { ApiKeyMiddleware } from './api-key.middleware';
 
-/** API keys on every route but the public ones, and security headers on every response. */
+/** The API-key check, mounted by `setUpApp` ahead of everything that routes or reads a body. */
 @Module({
-  providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
+  providers: [ApiKeyMiddleware],
+  exports: [ApiKeyMiddleware],
 })
-export class SecurityModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    // Also removes Express's X-Powered-By.
-    consumer.apply(helmet()).forRoutes('*path');
-  }
-}
+export class SecurityModule {}

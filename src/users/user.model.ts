@@ -10,7 +10,7 @@ export class User extends Model {
   @Column({ type: DataType.BIGINT, allowNull: false })
   declare balance: number;
 
-  /** Grows by one with every change of the balance. */
-  @Column({ type: DataType.INTEGER, allowNull: false })
+  /** Grows by one with every change of the balance; a bigint, so it never runs out. */
+  @Column({ type: DataType.BIGINT, allowNull: false })
   declare version: number;
 }

@@ -15,6 +15,8 @@ const CLIENT_ERRORS: Record<string, number> = {
   IDEMPOTENCY_KEY_IN_USE: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  HEADERS_TOO_LARGE: 431,
+  REQUEST_TIMEOUT: 408,
   BALANCE_LIMIT_EXCEEDED: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
 };
@@ -24,6 +26,9 @@ const LEAK =
   /node_modules|sequelize|\bat \S+ \(|\.(ts|js):\d+|\bSELECT\b.*\bFROM\b|\bINSERT INTO\b|\bUPDATE "?users|SQLSTATE|syntax error at|invalid input syntax/i;
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+
+/** Keys that class-transformer drops before the whitelist sees them, unless refused first. */
+const PROTOTYPE_KEYS = Object.getOwnPropertyNames(Object.prototype);
 
 const printable = (maxLength: number) =>
   fc.string({
@@ -68,7 +73,13 @@ const body = fc.oneof(
     )
     .map((value) => JSON.stringify(value)),
   fc
-    .dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }))
+    .dictionary(
+      fc.oneof(
+        fc.string({ maxLength: 12 }),
+        fc.constantFrom(...PROTOTYPE_KEYS),
+      ),
+      fc.jsonValue({ maxDepth: 2 }),
+    )
     .map((value) => JSON.stringify({ amount: 1, ...value })),
   fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value)),
   fc.string({ maxLength: 200 }),
@@ -105,10 +116,14 @@ const contentType = fc.option(
   fc.oneof(
     { weight: 3, arbitrary: fc.constant('application/json') },
     fc.constantFrom(
-      'application/json',
       'application/json; charset=utf-8',
       'application/json; charset=latin1',
+      'application/json; charset=UTF-8',
+      'application/json; charset=utf-16',
       'application/merge-patch+json',
+      'application/problem+json',
+      'application/json-patch+json',
+      'application/vnd.foo+json',
       'text/plain',
       'application/x-www-form-urlencoded',
       'multipart/form-data; boundary=x',
@@ -136,8 +151,50 @@ const headers = fc.dictionary(
 const route = fc.oneof(
   { weight: 4, arbitrary: fc.constant('/users/1/balance') },
   id.map((userId) => `/users/${userId}/balance`),
-  fc.constant('/users'),
+  { weight: 2, arbitrary: fc.constant('/users') },
   fc.constant('/transfers'),
+);
+
+/** The fields each route takes; a request that is accepted said nothing else. */
+const fieldsOf = (path: string): string[] =>
+  path === '/users'
+    ? ['balance']
+    : path === '/transfers'
+      ? ['fromUserId', 'toUserId', 'amount']
+      : ['amount'];
+
+/**
+ * A body the route would accept as JSON, sometimes with one key named after an Object.prototype
+ * member: under a content type or a key that must be refused, its effect shows what was read.
+ */
+const validBodyFor = (path: string) =>
+  fc
+    .tuple(
+      path === '/users'
+        ? fc.record(
+            { balance: fc.integer({ min: 0, max: 10_000 }) },
+            { requiredKeys: [] },
+          )
+        : path === '/transfers'
+          ? fc.record({
+              fromUserId: fc.integer({ min: 1, max: 3 }),
+              toUserId: fc.integer({ min: 1, max: 3 }),
+              amount: fc.integer({ min: 1, max: 500 }),
+            })
+          : fc.record({ amount: fc.integer({ min: -500, max: 500 }) }),
+      fc.oneof(
+        { weight: 2, arbitrary: fc.constant(null) },
+        fc.constantFrom(...PROTOTYPE_KEYS),
+      ),
+    )
+    .map(([fields, extra]) =>
+      JSON.stringify(extra === null ? fields : { ...fields, [extra]: 1 }),
+    );
+
+/** Half hostile bodies on any route, half bodies that fit the route. */
+const postRequest = fc.oneof(
+  fc.tuple(route, body),
+  route.chain((path) => fc.tuple(fc.constant(path), validBodyFor(path))),
 );
 
 describe('hostile input against a running instance', () => {
@@ -154,12 +211,20 @@ describe('hostile input against a running instance', () => {
     await database?.drop();
   });
 
-  const totalMoney = async () =>
-    (
-      await database.query<{ total: number }>(
-        'SELECT coalesce(sum(balance), 0)::bigint AS total FROM users',
-      )
-    )[0].total;
+  interface UserRow {
+    id: number;
+    balance: number;
+    version: number;
+  }
+
+  const usersById = async () =>
+    new Map(
+      (
+        await database.query<UserRow>(
+          'SELECT id, balance, version FROM users ORDER BY id',
+        )
+      ).map((user) => [user.id, user]),
+    );
 
   /** Never a 5xx, never a leak, every 4xx a catalogue code with its own status. */
   const expectWellFormed = (outcome: Outcome) => {
@@ -172,37 +237,119 @@ describe('hostile input against a running instance', () => {
     }
   };
 
-  /** How much money a 2xx answer to this request says it created (0 for a refusal). */
-  const createdMoney = (path: string, outcome: Outcome, sent: string) => {
-    // A refusal, or a replay of an earlier request under the same Idempotency-Key.
-    if (outcome.status >= 300 || outcome.headers?.['idempotent-replayed']) {
-      return 0;
+  /**
+   * What an accepted request said, read as the contract reads it: a JSON object, or no body at
+   * all. The service accepting anything else (a body it did not parse) is a failure in itself.
+   */
+  const sentObject = (sent: string): Record<string, number> => {
+    if (sent === '') return {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(sent);
+    } catch {
+      parsed = undefined;
     }
-    if (path === '/users') return outcome.body.balance as number;
-    if (path === '/transfers') return 0;
-    return (JSON.parse(sent) as { amount: number }).amount;
+    if (
+      parsed === null ||
+      typeof parsed !== 'object' ||
+      Array.isArray(parsed)
+    ) {
+      throw new Error(`accepted a body that is not a JSON object: ${sent}`);
+    }
+    return parsed as Record<string, number>;
   };
 
-  it('answers any POST body, id, header and content type without a 5xx, a leak, or a stray change of money', async () => {
+  /**
+   * The users as they must be after the request: unchanged by a refusal or a replay, else
+   * changed by exactly what the request said, and the answer says the same.
+   */
+  const expectedUsers = (
+    before: Map<number, UserRow>,
+    path: string,
+    outcome: Outcome,
+    sent: string,
+  ): Map<number, UserRow> => {
+    const after = new Map(before);
+    if (outcome.status >= 300 || outcome.headers?.['idempotent-replayed']) {
+      return after;
+    }
+    const said = sentObject(sent);
+    expect(
+      Object.keys(said).filter((key) => !fieldsOf(path).includes(key)),
+    ).toEqual([]);
+    const move = (id: number, amount: number) => {
+      const user = before.get(id);
+      expect(user).toBeDefined();
+      after.set(id, {
+        id,
+        balance: user!.balance + amount,
+        version: user!.version + 1,
+      });
+    };
+    if (path === '/users') {
+      expect(outcome.body).toEqual({
+        id: expect.any(Number) as number,
+        balance: said.balance ?? 0,
+        version: 1,
+      });
+      after.set(outcome.body.id as number, outcome.body as unknown as UserRow);
+    } else if (path === '/transfers') {
+      expect(outcome.body).toMatchObject({
+        fromUserId: said.fromUserId,
+        toUserId: said.toUserId,
+        amount: said.amount,
+      });
+      move(said.fromUserId, -said.amount);
+      move(said.toUserId, said.amount);
+    } else {
+      const userId = Number(/^\/users\/(\d+)\/balance$/.exec(path)?.[1]);
+      expect(`/users/${userId}/balance`).toBe(path);
+      move(userId, said.amount);
+      expect(outcome.body).toMatchObject({
+        userId,
+        balance: after.get(userId)!.balance,
+        version: after.get(userId)!.version,
+      });
+    }
+    return after;
+  };
+
+  it('answers any POST body, id, header and content type without a 5xx or a leak, and changes exactly what an accepted request said', async () => {
     await fc.assert(
       fc.asyncProperty(
-        route,
-        body,
+        postRequest,
         contentType,
         headers,
-        async (path, sent, type, extra) => {
-          const before = await totalMoney();
+        async ([path, sent], type, extra) => {
+          const before = await usersById();
           const outcome = await send(instance.url, path, {
             body: sent,
             headers: { ...(type ? { 'content-type': type } : {}), ...extra },
           });
           expectWellFormed(outcome);
-          expect(await totalMoney()).toBe(
-            before + createdMoney(path, outcome, sent),
+          expect(await usersById()).toEqual(
+            expectedUsers(before, path, outcome, sent),
           );
         },
       ),
-      { numRuns: RUNS },
+      {
+        numRuns: RUNS,
+        // What the adversarial test found, checked on every run.
+        examples: [
+          [['/users', '{"balance":500}'], 'application/merge-patch+json', {}],
+          [['/users', '{"balance":'], 'application/problem+json', {}],
+          [
+            ['/users/1/balance', '{"amount":1,"hasOwnProperty":1}'],
+            'application/json',
+            {},
+          ],
+          [
+            ['/users/1/balance', '{"amount":1,"toString":1}'],
+            'application/json',
+            {},
+          ],
+        ],
+      },
     );
     expect(await invariantViolations(database)).toEqual([]);
   });
@@ -217,6 +364,33 @@ describe('hostile input against a running instance', () => {
           }),
         );
       }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('refuses any query key but limit and cursor, whatever its name', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.constantFrom(...Object.getOwnPropertyNames(Object.prototype)),
+          fc.string({ minLength: 1, maxLength: 12 }),
+        ),
+        printable(12),
+        async (key, value) => {
+          const outcome = await send(
+            instance.url,
+            `/users/1/transactions?${encodeURIComponent(key)}=${encodeURIComponent(value)}`,
+            { method: 'GET' },
+          );
+          expectWellFormed(outcome);
+          if (key !== 'limit' && key !== 'cursor') {
+            expect(outcome.body).toMatchObject({
+              statusCode: 400,
+              code: 'VALIDATION_FAILED',
+            });
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
   });

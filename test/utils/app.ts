@@ -1,10 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { App } from 'supertest/types';
-import { APP_OPTIONS, AppModule } from '../../src/app.module';
+import { AppModule } from '../../src/app.module';
+import { APP_OPTIONS, setUpApp } from '../../src/app.setup';
 import { DatabaseServer } from '../../src/database/database-server';
 import { createTestDatabase, type TestDatabase } from './test-database';
-import { setUpOpenApi } from '../../src/docs/openapi';
 
 /** Boots the real AppModule in this process, created as `main.ts` creates it, on the given database. */
 export async function bootApp(
@@ -17,7 +17,7 @@ export async function bootApp(
   const app =
     moduleRef.createNestApplication<INestApplication<App>>(APP_OPTIONS);
   app.useLogger(['error']);
-  setUpOpenApi(app);
+  setUpApp(app);
   await app.init();
   return app;
 }
