@@ -4,8 +4,9 @@ import {
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
-import { DatabaseError, QueryTypes, Transaction } from 'sequelize';
+import { DatabaseError, Transaction } from 'sequelize';
 import { Sequelize } from 'sequelize-typescript';
+import { queryInTransaction } from '../database/transaction-query';
 import {
   IdempotencyKeyInUseError,
   IdempotencyKeyReusedError,
@@ -69,20 +70,18 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     transaction: Transaction,
     { scope, key, fingerprint }: IdempotencyKey,
   ): Promise<StoredAnswer | undefined> {
-    const [claim] = await this.sequelize
-      .query<ClaimRow>(CLAIM, {
-        bind: [scope, key, fingerprint],
-        transaction,
-        type: QueryTypes.SELECT,
-      })
-      .catch((error: unknown) => {
-        const code =
-          error instanceof DatabaseError &&
-          (error.parent as { code?: string }).code;
-        throw code === LOCK_NOT_AVAILABLE
-          ? new IdempotencyKeyInUseError()
-          : error;
-      });
+    const [claim] = await queryInTransaction<ClaimRow>(transaction, CLAIM, [
+      scope,
+      key,
+      fingerprint,
+    ]).catch((error: unknown) => {
+      const code =
+        error instanceof DatabaseError &&
+        (error.parent as { code?: string }).code;
+      throw code === LOCK_NOT_AVAILABLE
+        ? new IdempotencyKeyInUseError()
+        : error;
+    });
     if (claim.claimed) {
       return undefined;
     }
@@ -98,9 +97,6 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     { scope, key }: IdempotencyKey,
     { status, body }: StoredAnswer,
   ): Promise<void> {
-    await this.sequelize.query(REMEMBER, {
-      bind: [scope, key, status, body],
-      transaction,
-    });
+    await queryInTransaction(transaction, REMEMBER, [scope, key, status, body]);
   }
 }

@@ -1,3 +1,5 @@
+import type { QueryResultRow } from 'pg';
+
 /** `$1` scope, `$2` key, `$3` fingerprint: see `idempotency_claim` in the ledger's migration. */
 export const CLAIM = 'SELECT * FROM idempotency_claim($1, $2, $3)';
 
@@ -8,7 +10,7 @@ export const REMEMBER =
 /** Keys are kept at least 24 hours. */
 export const PURGE = `DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`;
 
-export interface ClaimRow {
+export interface ClaimRow extends QueryResultRow {
   claimed: boolean;
   fingerprint: string | null;
   status: number | null;

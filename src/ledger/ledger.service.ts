@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import type { QueryResultRow } from 'pg';
 import { QueryTypes, Transaction } from 'sequelize';
 import { Sequelize } from 'sequelize-typescript';
 import { ValidationFailedError } from '../common/domain.error';
+import { queryInTransaction } from '../database/transaction-query';
 import {
   BalanceLimitExceededError,
   InsufficientFundsError,
@@ -149,20 +151,14 @@ export class LedgerService {
   }
 
   /** Runs one ledger function and returns its row, in `transaction` or in one of its own. */
-  private call<Row extends object>(
+  private call<Row extends QueryResultRow>(
     sql: string,
     bind: unknown[],
     transaction: Transaction | undefined,
   ): Promise<Row> {
-    const run = async (t: Transaction) => {
-      const [row] = await this.sequelize.query<Row>(sql, {
-        bind,
-        transaction: t,
-        type: QueryTypes.SELECT,
-      });
-      // Each ledger function returns exactly one row.
-      return row;
-    };
+    // Each ledger function returns exactly one row.
+    const run = async (t: Transaction) =>
+      (await queryInTransaction<Row>(t, sql, bind))[0];
     return transaction ? run(transaction) : this.sequelize.transaction(run);
   }
 }

@@ -1,0 +1,35 @@
+import type { ClientBase, QueryResultRow } from 'pg';
+import { DatabaseError, type Transaction } from 'sequelize';
+
+/** What Sequelize keeps on a transaction: the pg client it runs on, once it has begun. */
+interface TransactionWithClient {
+  connection: ClientBase & { _invalid?: boolean };
+}
+
+/**
+ * Runs one statement with bound parameters on the connection of a managed Sequelize
+ * transaction, straight through pg. The hot path's statement is one per request, and
+ * `sequelize.query` costs a captured stack trace, option cloning and bind-parameter rewriting
+ * on each call; the transaction itself (BEGIN, COMMIT or ROLLBACK, the pooled connection)
+ * stays Sequelize's. Failures are raised as Sequelize raises them: a `DatabaseError` around
+ * pg's, and a connection that timed out or was reset is marked for the pool to discard.
+ */
+export async function queryInTransaction<Row extends QueryResultRow>(
+  transaction: Transaction,
+  sql: string,
+  bind: unknown[],
+): Promise<Row[]> {
+  const { connection } = transaction as unknown as TransactionWithClient;
+  try {
+    return (await connection.query<Row>(sql, bind)).rows;
+  } catch (error) {
+    const failure = error as Error & { code?: string };
+    if (
+      failure.code === 'ECONNRESET' ||
+      failure.message === 'Query read timeout'
+    ) {
+      connection._invalid = true;
+    }
+    throw new DatabaseError(Object.assign(failure, { sql, parameters: bind }));
+  }
+}
