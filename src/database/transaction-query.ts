@@ -18,10 +18,18 @@ export async function queryInTransaction<Row extends QueryResultRow>(
   transaction: Transaction,
   sql: string,
   bind: unknown[],
+  /** How long to wait for the answer; unset: the pool's query timeout. */
+  timeoutMs?: number,
 ): Promise<Row[]> {
   const { connection } = transaction as unknown as TransactionWithClient;
   try {
-    return (await connection.query<Row>(sql, bind)).rows;
+    return (
+      await connection.query<Row>({
+        text: sql,
+        values: bind,
+        ...(timeoutMs === undefined ? {} : { query_timeout: timeoutMs }),
+      })
+    ).rows;
   } catch (error) {
     const failure = error as Error & { code?: string };
     if (

@@ -28,6 +28,15 @@ import {
 } from './ledger.sql';
 
 /**
+ * How long an operation may wait for its answer. It waits for its users' row locks, and a hot
+ * user's lock is a queue: under a burst on a busy machine the holders ahead release it only as
+ * fast as their processes get to send COMMIT, so the wait can pass the 10 s that bound every
+ * other query (which tell a frozen server). A request waits for its turn at a row as long as
+ * the default wait for a connection.
+ */
+const TURN_TIMEOUT_MS = 60_000;
+
+/**
  * The only way a balance changes or the ledger grows. Each operation is one call of its SQL
  * function (the rules, the row locks in one order, the writes) in a managed transaction: the
  * caller's, when it has one (an idempotency key's), else one of its own. Under a hot user's row
@@ -158,7 +167,7 @@ export class LedgerService {
   ): Promise<Row> {
     // Each ledger function returns exactly one row.
     const run = async (t: Transaction) =>
-      (await queryInTransaction<Row>(t, sql, bind))[0];
+      (await queryInTransaction<Row>(t, sql, bind, TURN_TIMEOUT_MS))[0];
     return transaction ? run(transaction) : this.sequelize.transaction(run);
   }
 }

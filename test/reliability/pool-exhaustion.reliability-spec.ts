@@ -111,6 +111,29 @@ describe('a pool of two connections', () => {
     }
   });
 
+  it('lets a request wait its turn at a row lock held past the 10 s query bound, and serves it', async () => {
+    const instance = await startInstance(database.url, { DB_POOL_MAX: '2' });
+    // As the hot row's lock queue is under a burst on a busy machine: held for 12 s.
+    const holder = new Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT * FROM users WHERE id = 1 FOR UPDATE');
+      const pending = Promise.all([debit(instance), debit(instance)]);
+      await sleep(12_000);
+      await holder.query('COMMIT');
+      const outcomes = await pending;
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([200, 200]);
+      for (const outcome of outcomes) {
+        expect(outcome.latencyMs).toBeGreaterThan(11_900);
+      }
+      expect(await balance(database)).toBe(10_000 - 2);
+    } finally {
+      await holder.end();
+      await instance.stop();
+    }
+  }, 60_000);
+
   it('holds no connection while a client is still sending its body', async () => {
     const instance = await startInstance(database.url, { DB_POOL_MAX: '2' });
     try {
