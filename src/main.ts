@@ -4,8 +4,10 @@ import type { INestApplication } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { APP_OPTIONS, AppModule } from './app.module';
 import { Environment } from './config/environment';
+import { DatabaseServer } from './database/database-server';
 import { setUpOpenApi } from './docs/openapi';
 
 /**
@@ -37,6 +39,12 @@ async function bootstrap(): Promise<void> {
     backlog: LISTEN_BACKLOG,
   });
   await once(server, 'listening');
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  const database = app.get(DatabaseServer).describe();
+  app
+    .get(Logger)
+    .log(`Listening on http://${host}:${port} (PostgreSQL: ${database})`);
 }
 
 /**
