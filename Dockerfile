@@ -1,5 +1,6 @@
-# Build: install everything, compile, then drop the dev dependencies.
-FROM node:20-bookworm-slim AS build
+# Node 24 LTS, which CI runs the whole suite on (.ci/run). Build: install everything, compile,
+# then drop the dev dependencies.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # No dependency needs its install script here: the only one the project allows prepares the
@@ -10,7 +11,7 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # Run: the compiled service and its production dependencies, as a non-root user under tini.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 RUN apt-get update \
   && apt-get install -y --no-install-recommends tini \
   && rm -rf /var/lib/apt/lists/*

@@ -4,9 +4,11 @@ import type { INestApplication } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { APP_OPTIONS, setUpApp } from './app.setup';
 import { Environment } from './config/environment';
+import { DatabaseServer } from './database/database-server';
 
 /**
  * Node's default (511) overflows under a burst of thousands of connects, and clients then
@@ -37,6 +39,12 @@ async function bootstrap(): Promise<void> {
     backlog: LISTEN_BACKLOG,
   });
   await once(server, 'listening');
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  const database = app.get(DatabaseServer).describe();
+  app
+    .get(Logger)
+    .log(`Listening on http://${host}:${port} (PostgreSQL: ${database})`);
 }
 
 /**

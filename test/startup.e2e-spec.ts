@@ -1,7 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { MIGRATIONS_DIR } from '../src/database/migrator';
 import { spawnInstance, startInstance } from './utils/instance';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
+import {
+  createTestDatabase,
+  databaseAt,
+  type TestDatabase,
+} from './utils/test-database';
 
 const MIGRATION_NAMES = readdirSync(MIGRATIONS_DIR)
   .filter((file) => file.endsWith('.up.sql'))
@@ -71,6 +76,44 @@ describe('start-up', () => {
       ).toEqual([{ migrated_at: migratedAt }]);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('says once where it listens and which database it uses, without its password', async () => {
+    // A role of its own, so that the password is one that appears nowhere else.
+    const role = `${database.name}_owner`;
+    const password = `pw-${randomBytes(8).toString('hex')}`;
+    const server = new URL(database.url);
+    server.pathname = '/postgres';
+    const admin = databaseAt(server.toString());
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+    try {
+      await admin.query(`ALTER DATABASE ${database.name} OWNER TO ${role}`);
+      const url = new URL(database.url);
+      url.username = role;
+      url.password = password;
+      const instance = await startInstance(url.toString(), {
+        LOG_LEVEL: 'info',
+      });
+      await instance.stop();
+      const listening = instance
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('Listening on'))
+        .map((line) => JSON.parse(line) as { level: number; msg: string });
+      expect(listening).toHaveLength(1);
+      expect(listening[0].level).toBe(30);
+      // Every interface, as Node binds by default: IPv6 where the machine has it.
+      const { port } = new URL(instance.url);
+      const uses = `(PostgreSQL: ${url.hostname}:${url.port || 5432}/${database.name})`;
+      expect([
+        `Listening on http://[::]:${port} ${uses}`,
+        `Listening on http://0.0.0.0:${port} ${uses}`,
+      ]).toContain(listening[0].msg);
+      expect(instance.output()).not.toContain(password);
+    } finally {
+      await database.drop();
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
     }
   });
 

