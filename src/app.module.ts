@@ -12,6 +12,7 @@ import { RequestValidationPipe } from './common/request-validation.pipe';
 import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { HoldsModule } from './holds/holds.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SecurityModule } from './security/security.module';
@@ -34,6 +35,7 @@ export const APP_OPTIONS = {
     DatabaseModule,
     UsersModule,
     TransfersModule,
+    HoldsModule,
     HealthModule,
     MetricsModule,
     SecurityModule,
