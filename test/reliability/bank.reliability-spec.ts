@@ -11,8 +11,9 @@ import { invariantViolations } from '../utils/invariants';
 
 /**
  * Jepsen's bank test, on our scale: three instances on one database, twenty users, thousands of
- * random operations from many concurrent clients. Whatever interleaving happened, the money must
- * add up to exactly what the clients were told.
+ * random operations from many concurrent clients (credits, debits, transfers, holds with short
+ * expiries, captures whole and partial, voids). Whatever interleaving happened, the money must
+ * add up to exactly what the clients were told, and every hold was settled at most once.
  */
 describe('bank: random concurrent operations on three instances', () => {
   const cluster = startInstancesOnTestDatabase(3);
@@ -40,12 +41,19 @@ describe('bank: random concurrent operations on three instances', () => {
 
     console.log(
       `bank (seed ${seed}, features ${JSON.stringify(BANK_FEATURES)}): ` +
-        `${(performance.now() - started).toFixed(0)} ms`,
+        `${(performance.now() - started).toFixed(0)} ms; ` +
+        `${books.holds.length} holds, ${books.captures.length} captured, ${books.voids.length} voided`,
       books.counts,
     );
     expect(books.anomalies).toEqual([]);
     expect(books.uncertain).toEqual([]);
     expect(books.acknowledged.length).toBeGreaterThan(1_000);
+    if (BANK_FEATURES.holds) {
+      expect(books.captures.length).toBeGreaterThan(50);
+      expect(books.voids.length).toBeGreaterThan(20);
+      // Some holds expired during the run, and were refused as such.
+      expect(books.counts['409 HOLD_NOT_ACTIVE (expired)']).toBeGreaterThan(0);
+    }
     expect(
       await invariantViolations(cluster.database, books.expectations()),
     ).toEqual([]);
