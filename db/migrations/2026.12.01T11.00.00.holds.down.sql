@@ -7,8 +7,18 @@ DROP FUNCTION ledger_transfer(integer, integer, bigint, text, text);
 DROP FUNCTION ledger_change_balance(integer, bigint, text, text);
 DROP FUNCTION ledger_append(integer, bigint, bigint, text, bigint, bigint, text, text);
 DROP FUNCTION ledger_refusal(bigint, bigint, bigint);
-DROP FUNCTION ledger_held(integer, timestamptz);
+DROP FUNCTION ledger_held(integer, timestamptz, timestamptz);
 DROP FUNCTION hold_status(text, timestamptz, timestamptz);
+DROP FUNCTION ledger_lock_users(integer[]);
+
+CREATE FUNCTION ledger_lock_users(p_user_ids integer[])
+RETURNS TABLE (id integer, balance bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY
+  SELECT u.id, u.balance FROM users u WHERE u.id = ANY (p_user_ids) ORDER BY u.id FOR UPDATE;
+END
+$$;
 
 CREATE FUNCTION ledger_refusal(p_balance bigint, p_amount bigint)
 RETURNS text
@@ -129,4 +139,5 @@ ALTER TABLE balance_transactions
   DROP COLUMN reference,
   DROP COLUMN hold_id;
 ALTER TABLE transfers DROP COLUMN description, DROP COLUMN reference;
+ALTER TABLE users DROP COLUMN held_until;
 DROP TABLE holds;

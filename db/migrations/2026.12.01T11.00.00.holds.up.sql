@@ -28,11 +28,28 @@ CREATE TABLE holds (
   )
 );
 
--- What every debit reads (ledger_held): the user's active holds that have not expired, as one
--- index range; holds that expired unsettled sit before it and are never read, however many.
--- A user without holds costs one index probe.
+-- What a debit reads (ledger_held) when its user has holds that may be live: the active holds
+-- that have not expired, as one index range; holds that expired unsettled sit before it and are
+-- never read, however many.
 CREATE INDEX holds_active_user_id_expires_at ON holds (user_id, expires_at) INCLUDE (amount)
   WHERE status = 'active';
+
+-- No hold of the user is active after this moment (NULL: the user never had one): the latest
+-- expiry of the holds placed, raised by each new hold under the user's lock and never lowered.
+-- A debit of a user whose holds have all expired or been settled reads no hold at all.
+ALTER TABLE users ADD COLUMN held_until timestamptz;
+
+-- As before, plus held_until: still the one place where users are locked, in ascending id order.
+DROP FUNCTION ledger_lock_users(integer[]);
+CREATE FUNCTION ledger_lock_users(p_user_ids integer[])
+RETURNS TABLE (id integer, balance bigint, held_until timestamptz)
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY
+  SELECT u.id, u.balance, u.held_until FROM users u
+  WHERE u.id = ANY (p_user_ids) ORDER BY u.id FOR UPDATE;
+END
+$$;
 
 -- A user's holds, newest first, by keyset on id.
 CREATE INDEX holds_user_id_id ON holds (user_id, id DESC);
@@ -76,14 +93,17 @@ LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE WHEN p_status = 'active' AND p_expires_at <= p_at THEN 'expired' ELSE p_status END
 $$;
 
--- What the user's active holds set aside at p_at: balance - held is `available`. PL/pgSQL, so
--- that its plan is cached for the session, and p_at a parameter, so that it bounds the index
--- range (clock_timestamp() in the query itself would be a filter). Read under the user's row
--- lock, which every change of a hold takes.
-CREATE FUNCTION ledger_held(p_user_id integer, p_at timestamptz)
+-- What the user's active holds set aside at p_at (balance - held is `available`), given the
+-- user's held_until; read under the user's row lock, which every change of a hold takes. p_at
+-- is a parameter, so that it bounds the index range (clock_timestamp() in the query itself
+-- would be a filter).
+CREATE FUNCTION ledger_held(p_user_id integer, p_held_until timestamptz, p_at timestamptz)
 RETURNS bigint
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
+  IF p_held_until IS NULL OR p_held_until <= p_at THEN
+    RETURN 0;
+  END IF;
   RETURN (
     SELECT coalesce(sum(h.amount), 0) FROM holds h
     WHERE h.user_id = p_user_id AND h.status = 'active' AND h.expires_at > p_at
@@ -138,14 +158,17 @@ CREATE FUNCTION ledger_change_balance(
   OUT transaction_id bigint
 )
 LANGUAGE plpgsql AS $$
+DECLARE
+  v_held_until timestamptz;
 BEGIN
-  SELECT locked.balance INTO balance FROM ledger_lock_users(ARRAY[p_user_id]) locked;
+  SELECT locked.balance, locked.held_until INTO balance, v_held_until
+  FROM ledger_lock_users(ARRAY[p_user_id]) locked;
   IF NOT FOUND THEN
     outcome := 'user_not_found';
     RETURN;
   END IF;
   IF p_amount < 0 THEN
-    held := ledger_held(p_user_id, clock_timestamp());
+    held := ledger_held(p_user_id, v_held_until, clock_timestamp());
   END IF;
   outcome := ledger_refusal(balance, coalesce(held, 0), p_amount);
   IF outcome IS NOT NULL THEN
@@ -178,10 +201,12 @@ CREATE FUNCTION ledger_transfer(
 LANGUAGE plpgsql AS $$
 DECLARE
   v_user record;
+  v_from_held_until timestamptz;
 BEGIN
   FOR v_user IN SELECT * FROM ledger_lock_users(ARRAY[p_from_user_id, p_to_user_id]) LOOP
     IF v_user.id = p_from_user_id THEN
       from_balance := v_user.balance;
+      v_from_held_until := v_user.held_until;
     ELSE
       to_balance := v_user.balance;
     END IF;
@@ -191,7 +216,7 @@ BEGIN
     missing_user_id := CASE WHEN from_balance IS NULL THEN p_from_user_id ELSE p_to_user_id END;
     RETURN;
   END IF;
-  from_held := ledger_held(p_from_user_id, clock_timestamp());
+  from_held := ledger_held(p_from_user_id, v_from_held_until, clock_timestamp());
   outcome := coalesce(
     ledger_refusal(from_balance, from_held, -p_amount), ledger_refusal(to_balance, 0, p_amount)
   );
@@ -240,14 +265,16 @@ CREATE FUNCTION ledger_place_hold(
 LANGUAGE plpgsql AS $$
 DECLARE
   v_now timestamptz;
+  v_held_until timestamptz;
 BEGIN
-  SELECT locked.balance INTO balance FROM ledger_lock_users(ARRAY[p_user_id]) locked;
+  SELECT locked.balance, locked.held_until INTO balance, v_held_until
+  FROM ledger_lock_users(ARRAY[p_user_id]) locked;
   IF NOT FOUND THEN
     outcome := 'user_not_found';
     RETURN;
   END IF;
   v_now := clock_timestamp();
-  held := ledger_held(p_user_id, v_now);
+  held := ledger_held(p_user_id, v_held_until, v_now);
   outcome := ledger_refusal(balance, held, -p_amount);
   IF outcome IS NOT NULL THEN
     RETURN;
@@ -258,6 +285,7 @@ BEGIN
     p_description, v_now
   )
   RETURNING h.* INTO hold;
+  UPDATE users u SET held_until = greatest(u.held_until, hold.expires_at) WHERE u.id = p_user_id;
   held := held + p_amount;
   status := 'active';
   outcome := 'applied';
@@ -268,8 +296,8 @@ $$;
 -- outcome: NULL when the hold is active at decided_at, else hold_not_found or hold_not_active.
 CREATE FUNCTION ledger_lock_hold(
   p_hold_id bigint,
-  OUT outcome text, OUT balance bigint, OUT status text, OUT hold holds,
-  OUT decided_at timestamptz
+  OUT outcome text, OUT balance bigint, OUT held_until timestamptz, OUT status text,
+  OUT hold holds, OUT decided_at timestamptz
 )
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -280,7 +308,8 @@ BEGIN
     outcome := 'hold_not_found';
     RETURN;
   END IF;
-  SELECT locked.balance INTO balance FROM ledger_lock_users(ARRAY[v_user_id]) locked;
+  SELECT locked.balance, locked.held_until INTO balance, held_until
+  FROM ledger_lock_users(ARRAY[v_user_id]) locked;
   SELECT h.* INTO hold FROM holds h WHERE h.id = p_hold_id FOR UPDATE;
   decided_at := clock_timestamp();
   status := hold_status(hold.status, hold.expires_at, decided_at);
@@ -335,7 +364,7 @@ BEGIN
       settled_at = v_locked.decided_at
   WHERE h.id = p_hold_id
   RETURNING h.* INTO hold;
-  held := ledger_held(hold.user_id, v_locked.decided_at);
+  held := ledger_held(hold.user_id, v_locked.held_until, v_locked.decided_at);
   status := 'captured';
   outcome := 'applied';
 END
@@ -361,7 +390,7 @@ BEGIN
   UPDATE holds h SET status = 'voided', settled_at = v_locked.decided_at
   WHERE h.id = p_hold_id
   RETURNING h.* INTO hold;
-  held := ledger_held(hold.user_id, v_locked.decided_at);
+  held := ledger_held(hold.user_id, v_locked.held_until, v_locked.decided_at);
   status := 'voided';
   outcome := 'applied';
 END

@@ -20,7 +20,7 @@ export const TRANSFER = 'SELECT * FROM ledger_transfer($1, $2, $3, $4, $5)';
 
 /** `$1` user id: its balance, version, and what its holds set aside now. */
 export const ACCOUNT = `
-SELECT u.balance, u.version, ledger_held(u.id, now()) AS held
+SELECT u.balance, u.version, ledger_held(u.id, u.held_until, now()) AS held
 FROM users u
 WHERE u.id = $1`;
 

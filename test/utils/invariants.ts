@@ -107,7 +107,7 @@ async function holdViolations(
     held: number;
     active: number;
   }>(
-    `SELECT u.id, u.balance, ledger_held(u.id, now()) AS held,
+    `SELECT u.id, u.balance, ledger_held(u.id, u.held_until, now()) AS held,
             (SELECT coalesce(sum(h.amount), 0) FROM holds h
              WHERE h.user_id = u.id AND h.status = 'active' AND NOT h.expires_at <= now())::bigint AS active
      FROM users u ORDER BY u.id`,
