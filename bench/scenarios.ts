@@ -163,7 +163,12 @@ async function prepareHotUser(
   requests: number,
 ): Promise<void> {
   if (requests !== SEED_BALANCE) {
-    await database.query(CHANGE_BALANCE, [HOT_USER, requests - SEED_BALANCE]);
+    await database.query(CHANGE_BALANCE, [
+      HOT_USER,
+      requests - SEED_BALANCE,
+      null,
+      null,
+    ]);
   }
 }
 
@@ -258,7 +263,7 @@ type Debit = (client: PoolClient) => Promise<boolean>;
 
 /**
  * The service's statements, in its transaction: BEGIN, the row lock and the write sent
- * together, COMMIT (3 round trips, as `UsersService.changeBalance` sends them).
+ * together, COMMIT (3 round trips, as `LedgerService.changeBalance` sends them).
  */
 const serviceDebit: Debit = async (client) => {
   await client.query('BEGIN');
@@ -266,6 +271,8 @@ const serviceDebit: Debit = async (client) => {
     const { rows } = await client.query<{ outcome: string }>(CHANGE_BALANCE, [
       HOT_USER,
       DEBIT,
+      null,
+      null,
     ]);
     await client.query('COMMIT');
     return rows[0].outcome === 'applied';

@@ -1,7 +1,7 @@
 /**
- * The statements of the money path: each calls one function of the ledger's migration
- * (`db/migrations/*.ledger-functions.up.sql`), where its rules, locks and writes are, with
- * bound parameters. Run inside a managed transaction.
+ * The statements of the money path: each calls one function of the ledger's migrations
+ * (`db/migrations/*.ledger-functions.up.sql`, replaced and extended by `*.holds.up.sql`), where
+ * its rules, locks and writes are, with bound parameters. Run inside a managed transaction.
  */
 
 /** `$1` opening balance → the new user and its opening balance transaction. */
