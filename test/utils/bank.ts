@@ -21,6 +21,9 @@ export const BANK_FEATURES = {
   idempotencyKeys: true,
 };
 
+/** The longest of the short expiries the workload gives holds. */
+export const SHORT_HOLD_SECONDS = 2;
+
 /** A hold the workload placed, for captures and voids to pick from. */
 export interface PlacedHold {
   id: number;
@@ -292,7 +295,8 @@ export function randomOperation(
         userId: pick(),
         amount: 1 + Math.floor(random() * 400),
         // Some expire while the workload runs, between the operations that read them.
-        expiresInSeconds: random() < 0.3 ? 1 + Math.floor(random() * 2) : 60,
+        expiresInSeconds:
+          random() < 0.3 ? 1 + Math.floor(random() * SHORT_HOLD_SECONDS) : 60,
       };
     }
     const hold = recent[Math.floor(random() * recent.length)];
@@ -377,6 +381,32 @@ export async function runWorkload(
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
+}
+
+/**
+ * After the workload: once every short hold has expired, a capture of each hold no answer
+ * settled. The expired ones must be refused as expired, the others captured; all is recorded.
+ */
+export async function captureLeftovers(
+  books: Books,
+  urls: string[],
+  expiredAfterMs: number,
+): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, expiredAfterMs));
+  const settled = new Set([
+    ...books.captures.map((capture) => capture.holdId),
+    ...books.voids,
+  ]);
+  const leftovers = books.holds.filter((hold) => !settled.has(hold.id));
+  await Promise.all(
+    leftovers.map(async (hold, i) => {
+      const operation: Operation = { kind: 'capture', hold };
+      const { path, body } = requestOf(operation);
+      books.record(operation, [
+        await send(urls[i % urls.length], path, { body }),
+      ]);
+    }),
+  );
 }
 
 async function sequentially<T>(
