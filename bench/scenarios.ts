@@ -220,7 +220,12 @@ async function prepareHotUser(
   requests: number,
 ): Promise<void> {
   if (requests !== SEED_BALANCE) {
-    await database.query(CHANGE_BALANCE, [HOT_USER, requests - SEED_BALANCE]);
+    await database.query(CHANGE_BALANCE, [
+      HOT_USER,
+      requests - SEED_BALANCE,
+      null,
+      null,
+    ]);
   }
 }
 
@@ -418,7 +423,7 @@ export async function databaseFloor(
           await client.query('BEGIN');
           const { rows } = await client.query<{ outcome: string }>(
             CHANGE_BALANCE,
-            [HOT_USER, DEBIT],
+            [HOT_USER, DEBIT, null, null],
           );
           await client.query('COMMIT');
           return {

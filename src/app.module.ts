@@ -6,6 +6,7 @@ import { RequestValidationPipe } from './common/request-validation.pipe';
 import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { HoldsModule } from './holds/holds.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SecurityModule } from './security/security.module';
@@ -23,6 +24,7 @@ import { UsersModule } from './users/users.module';
     DatabaseModule,
     UsersModule,
     TransfersModule,
+    HoldsModule,
     HealthModule,
     MetricsModule,
     SecurityModule,

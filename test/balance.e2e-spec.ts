@@ -86,6 +86,7 @@ describe('POST /users/:id/balance', () => {
       code: 'INSUFFICIENT_FUNDS',
       message: expect.any(String) as string,
       balance: 10_000,
+      available: 10_000,
     });
     expect(await balanceOf(userId)).toBe(10_000);
   });
@@ -189,7 +190,7 @@ describe('POST /users/:id/balance', () => {
   it('refuses an oversized body with 413 and changes nothing', async () => {
     const response = await change(userId, {
       amount: -2,
-      padding: 'x'.repeat(4096),
+      padding: 'x'.repeat(8192),
     }).expect(413);
     expect(response.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
     expect(await balanceOf(userId)).toBe(10_000);
@@ -217,9 +218,13 @@ describe('GET /users/:id', () => {
   const booted = bootAppOnTestDatabase();
 
   it('returns the user', async () => {
-    await request(booted.app.getHttpServer())
-      .get('/users/1')
-      .expect(200, { id: 1, balance: 10_000, version: 1 });
+    await request(booted.app.getHttpServer()).get('/users/1').expect(200, {
+      id: 1,
+      balance: 10_000,
+      available: 10_000,
+      held: 0,
+      version: 1,
+    });
   });
 
   it('answers 404 for an unknown user and 400 for a malformed id', async () => {

@@ -50,7 +50,13 @@ describe('Idempotency-Key', () => {
     expect(await entriesOf(user)).toBe(2);
     await request(booted.app.getHttpServer())
       .get(`/users/${user}`)
-      .expect(200, { id: user, balance: 993, version: 2 });
+      .expect(200, {
+        id: user,
+        balance: 993,
+        available: 993,
+        held: 0,
+        version: 2,
+      });
   });
 
   it('replays transfers and user creation with their 201 and the same body', async () => {
@@ -95,7 +101,13 @@ describe('Idempotency-Key', () => {
     }
     await request(booted.app.getHttpServer())
       .get(`/users/${user}`)
-      .expect(200, { id: user, balance: 99, version: 2 });
+      .expect(200, {
+        id: user,
+        balance: 99,
+        available: 99,
+        held: 0,
+        version: 2,
+      });
   });
 
   it('does not remember a refused request: a debit retried with its key after a top-up succeeds', async () => {
@@ -150,7 +162,13 @@ describe('Idempotency-Key', () => {
     }
     await request(booted.app.getHttpServer())
       .get(`/users/${user}`)
-      .expect(200, { id: user, balance: 100, version: 1 });
+      .expect(200, {
+        id: user,
+        balance: 100,
+        available: 100,
+        held: 0,
+        version: 1,
+      });
   });
 
   it('waits behind a row lock held 7 s and succeeds, as a request without a key does', async () => {
@@ -177,7 +195,13 @@ describe('Idempotency-Key', () => {
     }
     await request(booted.app.getHttpServer())
       .get(`/users/${user}`)
-      .expect(200, { id: user, balance: 97, version: 3 });
+      .expect(200, {
+        id: user,
+        balance: 97,
+        available: 97,
+        held: 0,
+        version: 3,
+      });
   });
 
   it.each([
@@ -221,7 +245,13 @@ describe('Idempotency-Key', () => {
     expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED' });
     await request(booted.app.getHttpServer())
       .get(`/users/${user}`)
-      .expect(200, { id: user, balance: 10, version: 1 });
+      .expect(200, {
+        id: user,
+        balance: 10,
+        available: 10,
+        held: 0,
+        version: 1,
+      });
   });
 
   it('accepts a key of 255 printable characters', async () => {

@@ -25,10 +25,16 @@ describe('the ledger', () => {
     it('creates a user whose opening balance is its first entry', async () => {
       const response = await post('/users', { balance: 750 }).expect(201);
       const { id } = response.body as { id: number };
-      expect(response.body).toEqual({ id, balance: 750, version: 1 });
+      expect(response.body).toEqual({
+        id,
+        balance: 750,
+        available: 750,
+        held: 0,
+        version: 1,
+      });
       await request(booted.app.getHttpServer())
         .get(`/users/${id}`)
-        .expect(200, { id, balance: 750, version: 1 });
+        .expect(200, { id, balance: 750, available: 750, held: 0, version: 1 });
       const history = await request(booted.app.getHttpServer())
         .get(`/users/${id}/transactions`)
         .expect(200);
@@ -122,7 +128,13 @@ describe('the ledger', () => {
       await transfer(alice, bob, 2).expect(422);
       await request(booted.app.getHttpServer())
         .get(`/users/${alice}`)
-        .expect(200, { id: alice, balance: 10, version: 1 });
+        .expect(200, {
+          id: alice,
+          balance: 10,
+          available: 10,
+          held: 0,
+          version: 1,
+        });
     });
 
     it('answers 404 for an unknown user on either side', async () => {
@@ -177,7 +189,13 @@ describe('the ledger', () => {
       ).toMatchObject({ code: 'VALIDATION_FAILED' });
       await request(booted.app.getHttpServer())
         .get(`/users/${user}`)
-        .expect(200, { id: user, balance: 100, version: 1 });
+        .expect(200, {
+          id: user,
+          balance: 100,
+          available: 100,
+          held: 0,
+          version: 1,
+        });
     });
 
     it('never deadlocks: hundreds of transfers in opposite directions at once', async () => {

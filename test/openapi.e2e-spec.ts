@@ -97,6 +97,68 @@ describe('OpenAPI', () => {
     );
   });
 
+  it.each([
+    [
+      'post',
+      '/users/{id}/holds',
+      '201',
+      ['USER_NOT_FOUND', 'INSUFFICIENT_FUNDS'],
+    ],
+    [
+      'post',
+      '/holds/{id}/capture',
+      '200',
+      ['HOLD_NOT_FOUND', 'HOLD_NOT_ACTIVE', 'CAPTURE_EXCEEDS_HOLD'],
+    ],
+    ['post', '/holds/{id}/void', '200', ['HOLD_NOT_FOUND', 'HOLD_NOT_ACTIVE']],
+    ['get', '/holds/{id}', '200', ['HOLD_NOT_FOUND']],
+    ['get', '/users/{id}/holds', '200', ['USER_NOT_FOUND']],
+  ])(
+    'documents %s %s: its success, its refusals with examples, and the new fields',
+    (method, path, success, codes) => {
+      const { responses } = document.paths[path][method] as {
+        responses: Record<
+          string,
+          { content?: { 'application/json': { examples?: object } } }
+        >;
+      };
+      expect(Object.keys(responses)).toContain(success);
+      const documented = Object.values(responses).flatMap((response) =>
+        Object.keys(response.content?.['application/json'].examples ?? {}),
+      );
+      expect(documented).toEqual(expect.arrayContaining(codes));
+    },
+  );
+
+  it('documents references, descriptions, available and held', () => {
+    const schemas = (
+      document as unknown as {
+        components: {
+          schemas: Record<string, { properties: Record<string, unknown> }>;
+        };
+      }
+    ).components.schemas;
+    for (const name of [
+      'ChangeBalanceDto',
+      'CreateTransferDto',
+      'CreateHoldDto',
+      'CaptureHoldDto',
+      'BalanceTransactionResponse',
+      'TransferResponse',
+      'HoldResponse',
+    ]) {
+      expect(Object.keys(schemas[name].properties)).toEqual(
+        expect.arrayContaining(['reference', 'description']),
+      );
+    }
+    expect(Object.keys(schemas.UserResponse.properties)).toEqual(
+      expect.arrayContaining(['available', 'held']),
+    );
+    expect(Object.keys(schemas.HoldChangeResponse.properties)).toEqual(
+      expect.arrayContaining(['balance', 'available', 'status', 'expiresAt']),
+    );
+  });
+
   it('serves the Swagger UI at /docs', async () => {
     const response = await request(booted.app.getHttpServer())
       .get('/docs')

@@ -2,8 +2,11 @@ import { UnsupportedMediaTypeException } from '@nestjs/common';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import { ValidationFailedError } from './domain.error';
 
-/** Request bodies are tiny JSON objects; anything larger is refused with 413. */
-export const BODY_LIMIT_BYTES = 1024;
+/**
+ * Request bodies are small JSON objects; anything larger is refused with 413. The largest
+ * valid one carries a description of 500 characters, up to 4 bytes each in UTF-8.
+ */
+export const BODY_LIMIT_BYTES = 4096;
 
 /**
  * The one media type a body may have. `+json` types are refused, not read as JSON: they name

@@ -1,5 +1,5 @@
 import { ValidationFailedError } from './domain.error';
-import { ParseIdPipe } from './parse-id.pipe';
+import { ParseBigIdPipe, ParseIdPipe } from './parse-id.pipe';
 
 describe('ParseIdPipe', () => {
   const pipe = new ParseIdPipe();
@@ -31,4 +31,21 @@ describe('ParseIdPipe', () => {
   ])('refuses %p', (value) => {
     expect(() => parse(value)).toThrow(ValidationFailedError);
   });
+});
+
+describe('ParseBigIdPipe', () => {
+  const parse = (value: string) =>
+    new ParseBigIdPipe().transform(value, { type: 'param', data: 'id' });
+
+  it('parses ids up to Number.MAX_SAFE_INTEGER', () => {
+    expect(parse('2147483648')).toBe(2_147_483_648);
+    expect(parse('9007199254740991')).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it.each(['0', '01', '9007199254740992', '9999999999999999', '1e3'])(
+    'refuses %p',
+    (value) => {
+      expect(() => parse(value)).toThrow(ValidationFailedError);
+    },
+  );
 });

@@ -24,7 +24,7 @@ export class ErrorBodySchema {
   code!: string;
 
   @ApiProperty({
-    example: 'User 1 has a balance of 1, less than the debit of 2',
+    example: 'User 1 has 1 available (balance 201, 200 held), less than 2',
   })
   message!: string;
 }

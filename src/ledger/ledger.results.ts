@@ -1,4 +1,5 @@
-import type { BalanceTransactionType } from './ledger.sql';
+import type { Annotation } from '../common/annotation.dto';
+import type { BalanceTransactionType, HoldStatus } from './ledger.sql';
 
 /** What the ledger's operations return: domain results, mapped to HTTP by the controllers. */
 
@@ -9,7 +10,21 @@ export interface OpenedAccount {
   transactionId: number;
 }
 
-export interface BalanceChange {
+/** The one place where `available` is derived: the balance less what its active holds set aside. */
+export function available(balance: number, held: number): number {
+  return balance - held;
+}
+
+/** A user's money now: `available` = `balance` - `held` (its active holds). */
+export interface Account {
+  userId: number;
+  balance: number;
+  held: number;
+  available: number;
+  version: number;
+}
+
+export interface BalanceChange extends Annotation {
   userId: number;
   balance: number;
   version: number;
@@ -17,7 +32,7 @@ export interface BalanceChange {
   transactionId: number;
 }
 
-export interface Transfer {
+export interface Transfer extends Annotation {
   id: number;
   fromUserId: number;
   toUserId: number;
@@ -28,12 +43,33 @@ export interface Transfer {
 }
 
 /** One entry of the ledger. */
-export interface BalanceTransaction {
+export interface BalanceTransaction extends Annotation {
   id: number;
   userId: number;
   amount: number;
   balanceAfter: number;
   type: BalanceTransactionType;
   transferId: number | null;
+  holdId: number | null;
   createdAt: Date;
+}
+
+/** Money set aside; `status` as of when it was read or changed. */
+export interface Hold extends Annotation {
+  id: number;
+  userId: number;
+  amount: number;
+  status: HoldStatus;
+  capturedAmount: number | null;
+  expiresAt: Date;
+  createdAt: Date;
+  /** The capture's balance transaction. */
+  transactionId: number | null;
+}
+
+/** A hold just placed, captured or voided, with its user's balance and available after it. */
+export interface HoldChange {
+  hold: Hold;
+  balance: number;
+  available: number;
 }

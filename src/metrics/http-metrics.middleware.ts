@@ -5,6 +5,7 @@ import { Counter, Histogram } from 'prom-client';
 import type { ErrorLocals } from '../common/errors.filter';
 import {
   BALANCE_CHANGES,
+  HOLD_OPERATIONS,
   HTTP_REQUEST_DURATION,
   HTTP_REQUESTS,
 } from './metrics.names';
@@ -12,20 +13,30 @@ import {
 /** The routes that change a balance, as Express names them once matched. */
 const BALANCE_ROUTES = new Set(['POST /users/:id/balance', 'POST /transfers']);
 
-/** What an error code means on a balance route; any other refusal is `other`. */
-const BALANCE_OUTCOMES: Partial<Record<string, string>> = {
-  VALIDATION_FAILED: 'validation',
-  USER_NOT_FOUND: 'not_found',
-  INSUFFICIENT_FUNDS: 'insufficient_funds',
-  BALANCE_LIMIT_EXCEEDED: 'limit_exceeded',
+/** The routes that place or settle a hold, and the operation each counts as. */
+const HOLD_ROUTES: Partial<Record<string, string>> = {
+  'POST /users/:id/holds': 'place',
+  'POST /holds/:id/capture': 'capture',
+  'POST /holds/:id/void': 'void',
 };
 
-function balanceOutcome(response: Response): string {
+/** What an error code means on those routes; any other refusal is `other`. */
+const OUTCOMES: Partial<Record<string, string>> = {
+  VALIDATION_FAILED: 'validation',
+  USER_NOT_FOUND: 'not_found',
+  HOLD_NOT_FOUND: 'not_found',
+  INSUFFICIENT_FUNDS: 'insufficient_funds',
+  BALANCE_LIMIT_EXCEEDED: 'limit_exceeded',
+  HOLD_NOT_ACTIVE: 'not_active',
+  CAPTURE_EXCEEDS_HOLD: 'exceeds_hold',
+};
+
+function outcomeOf(response: Response): string {
   if (response.statusCode < 300) {
     return response.getHeader('Idempotent-Replayed') ? 'replayed' : 'applied';
   }
   const code = (response.locals as ErrorLocals).errorCode;
-  return (code && BALANCE_OUTCOMES[code]) ?? 'other';
+  return (code && OUTCOMES[code]) ?? 'other';
 }
 
 /**
@@ -40,6 +51,7 @@ export class HttpMetricsMiddleware implements NestMiddleware {
     @InjectMetric(HTTP_REQUESTS) private readonly requests: Counter,
     @InjectMetric(HTTP_REQUEST_DURATION) private readonly duration: Histogram,
     @InjectMetric(BALANCE_CHANGES) private readonly balanceChanges: Counter,
+    @InjectMetric(HOLD_OPERATIONS) private readonly holdOperations: Counter,
   ) {}
 
   use(request: Request, response: Response, next: NextFunction): void {
@@ -54,8 +66,16 @@ export class HttpMetricsMiddleware implements NestMiddleware {
       };
       this.requests.inc(labels);
       this.duration.observe(labels, (performance.now() - started) / 1000);
-      if (BALANCE_ROUTES.has(`${request.method} ${route}`)) {
-        this.balanceChanges.inc({ outcome: balanceOutcome(response) });
+      const operation = `${request.method} ${route}`;
+      if (BALANCE_ROUTES.has(operation)) {
+        this.balanceChanges.inc({ outcome: outcomeOf(response) });
+      }
+      const hold = HOLD_ROUTES[operation];
+      if (hold) {
+        this.holdOperations.inc({
+          operation: hold,
+          outcome: outcomeOf(response),
+        });
       }
     });
     next();

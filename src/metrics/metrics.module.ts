@@ -11,6 +11,7 @@ import {
   BALANCE_CHANGES,
   DB_POOL_CONNECTIONS,
   DB_POOL_WAITING,
+  HOLD_OPERATIONS,
   HTTP_REQUEST_DURATION,
   HTTP_REQUESTS,
 } from './metrics.names';
@@ -26,7 +27,7 @@ const poolWaiting = makeGaugeProvider({
   help: 'Requests waiting for a database pool connection',
 });
 
-/** `GET /metrics`: requests, balance changes by outcome, latency, the pool, and Node's own. */
+/** `GET /metrics`: requests, balance changes and hold operations by outcome, latency, the pool, and Node's own. */
 @Global()
 @Module({
   imports: [
@@ -54,6 +55,11 @@ const poolWaiting = makeGaugeProvider({
       name: BALANCE_CHANGES,
       help: 'Balance changes and transfers by outcome (applied, replayed, insufficient_funds, validation, not_found, limit_exceeded, other)',
       labelNames: ['outcome'],
+    }),
+    makeCounterProvider({
+      name: HOLD_OPERATIONS,
+      help: 'Holds placed, captured and voided (operation) by outcome (applied, replayed, insufficient_funds, not_active, exceeds_hold, validation, not_found, other)',
+      labelNames: ['operation', 'outcome'],
     }),
     poolConnections,
     poolWaiting,

@@ -6,6 +6,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Transaction } from 'sequelize';
+import { annotationOf } from '../common/annotation.dto';
 import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
 import {
   ApiCommonErrorResponses,
@@ -28,16 +29,25 @@ export class TransfersController {
   constructor(private readonly ledger: LedgerService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Move money between two users, all or nothing' })
+  @ApiOperation({
+    summary:
+      'Move money between two users, all or nothing, from what the source has available',
+  })
   @Idempotent()
   @ApiCreatedResponse({ type: TransferResponse })
   @ApiErrorResponses(...BODY_REFUSALS, ...LEDGER_REFUSALS)
   async create(
-    @Body() { fromUserId, toUserId, amount }: CreateTransferDto,
+    @Body() body: CreateTransferDto,
     @IdempotencyTransaction() transaction?: Transaction,
   ): Promise<TransferResponse> {
     return TransferResponse.of(
-      await this.ledger.transfer(fromUserId, toUserId, amount, transaction),
+      await this.ledger.transfer(
+        body.fromUserId,
+        body.toUserId,
+        body.amount,
+        annotationOf(body),
+        transaction,
+      ),
     );
   }
 }

@@ -12,13 +12,14 @@ import {
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Transaction } from 'sequelize';
+import { annotationOf } from '../common/annotation.dto';
 import { ValidationFailedError } from '../common/domain.error';
-import { MAX_ID, ParseIdPipe } from '../common/parse-id.pipe';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
+import { ApiUserIdParam } from '../docs/id-params';
 import {
   ApiCommonErrorResponses,
   BODY_REFUSALS,
@@ -37,22 +38,13 @@ import { ChangeBalanceDto } from './dto/change-balance.dto';
 import { CreateUserDto } from './dto/create-user.dto';
 import { ListTransactionsQuery } from './dto/list-transactions.query';
 import { BalanceResponse, UserResponse } from './dto/user.response';
-import { UsersService } from './users.service';
-
-const USER_ID = ApiParam({
-  name: 'id',
-  schema: { type: 'integer', minimum: 1, maximum: MAX_ID, example: 1 },
-});
 
 @ApiTags('users')
 @ApiBearerAuth()
 @ApiCommonErrorResponses()
 @Controller('users')
 export class UsersController {
-  constructor(
-    private readonly users: UsersService,
-    private readonly ledger: LedgerService,
-  ) {}
+  constructor(private readonly ledger: LedgerService) {}
 
   @Post()
   @ApiOperation({
@@ -72,12 +64,14 @@ export class UsersController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'A user and its balance' })
-  @USER_ID
+  @ApiOperation({
+    summary: 'A user, its balance, and what of it is available and held',
+  })
+  @ApiUserIdParam()
   @ApiOkResponse({ type: UserResponse })
   @ApiErrorResponses(ValidationFailedError, UserNotFoundError)
   async findOne(@Param('id', ParseIdPipe) id: number): Promise<UserResponse> {
-    return UserResponse.of(await this.users.findOne(id));
+    return UserResponse.of(await this.ledger.account(id));
   }
 
   @Post(':id/balance')
@@ -85,33 +79,38 @@ export class UsersController {
   @ApiOperation({
     summary: 'Credit (amount > 0) or debit (amount < 0) a balance',
   })
-  @USER_ID
+  @ApiUserIdParam()
   @Idempotent()
   @ApiOkResponse({ type: BalanceResponse })
   @ApiErrorResponses(...BODY_REFUSALS, ...LEDGER_REFUSALS)
   async changeBalance(
     @Param('id', ParseIdPipe) id: number,
-    @Body() { amount }: ChangeBalanceDto,
+    @Body() body: ChangeBalanceDto,
     @IdempotencyTransaction() transaction?: Transaction,
   ): Promise<BalanceResponse> {
     return BalanceResponse.of(
-      await this.ledger.changeBalance(id, amount, transaction),
+      await this.ledger.changeBalance(
+        id,
+        body.amount,
+        annotationOf(body),
+        transaction,
+      ),
     );
   }
 
   @Get(':id/transactions')
   @ApiOperation({
     summary:
-      "A page of the user's balance transactions, newest first (keyset cursor)",
+      "A page of the user's balance transactions, newest first (keyset cursor); only those with `reference` if given",
   })
-  @USER_ID
+  @ApiUserIdParam()
   @ApiOkResponse({ type: BalanceTransactionPage })
   @ApiErrorResponses(ValidationFailedError, UserNotFoundError)
   async history(
     @Param('id', ParseIdPipe) id: number,
-    @Query() { limit, cursor }: ListTransactionsQuery,
+    @Query() query: ListTransactionsQuery,
   ): Promise<BalanceTransactionPage> {
-    const page = await this.users.history(id, limit, cursor);
+    const page = await this.ledger.history(id, query);
     return {
       items: page.items.map((entry) => BalanceTransactionResponse.of(entry)),
       nextCursor: page.nextCursor,

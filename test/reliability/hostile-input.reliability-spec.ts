@@ -11,14 +11,17 @@ const CLIENT_ERRORS: Record<string, number> = {
   UNAUTHORIZED: 401,
   NOT_FOUND: 404,
   USER_NOT_FOUND: 404,
+  HOLD_NOT_FOUND: 404,
   INSUFFICIENT_FUNDS: 409,
   IDEMPOTENCY_KEY_IN_USE: 409,
+  HOLD_NOT_ACTIVE: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   HEADERS_TOO_LARGE: 431,
   REQUEST_TIMEOUT: 408,
   BALANCE_LIMIT_EXCEEDED: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
+  CAPTURE_EXCEEDS_HOLD: 422,
 };
 
 /** What must never reach a client: stack frames, paths, SQL, the ORM. */
@@ -60,6 +63,24 @@ const amount = fc.oneof(
   fc.constantFrom(null, true, [], {}, '5', '-1'),
 );
 
+/** References and descriptions: valid ones, near misses (lengths, control characters, non-ASCII) and other types. */
+const text = fc.oneof(
+  printable(130),
+  fc.string({ unit: 'binary', maxLength: 520 }),
+  fc.constantFrom(
+    '',
+    'x'.repeat(128),
+    'x'.repeat(129),
+    'é'.repeat(500),
+    '😀'.repeat(501),
+    '\u0000',
+    'a\nb',
+    '\u007f',
+    '\ud800',
+  ),
+  fc.constantFrom(null, 0, true, [], {}),
+);
+
 /** Bodies: mostly `{amount}` with hostile amounts, then near-valid objects, arbitrary JSON and text. */
 const body = fc.oneof(
   {
@@ -72,6 +93,20 @@ const body = fc.oneof(
       { requiredKeys: [] },
     )
     .map((value) => JSON.stringify(value)),
+  {
+    weight: 2,
+    arbitrary: fc
+      .record(
+        {
+          amount,
+          expiresInSeconds: amount,
+          reference: text,
+          description: text,
+        },
+        { requiredKeys: [] },
+      )
+      .map((value) => JSON.stringify(value)),
+  },
   fc
     .dictionary(
       fc.oneof(
@@ -147,21 +182,65 @@ const headers = fc.dictionary(
   { maxKeys: 3 },
 );
 
+/** Mostly the holds the test placed, so that a capture that slips through really moves money. */
+const holdId = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 12 }).map(String) },
+  id,
+);
+
 // Mostly the existing user, so that a request that slips through really moves money.
 const route = fc.oneof(
   { weight: 4, arbitrary: fc.constant('/users/1/balance') },
   id.map((userId) => `/users/${userId}/balance`),
   { weight: 2, arbitrary: fc.constant('/users') },
   fc.constant('/transfers'),
+  { weight: 2, arbitrary: fc.constant('/users/1/holds') },
+  id.map((userId) => `/users/${userId}/holds`),
+  { weight: 2, arbitrary: holdId.map((hold) => `/holds/${hold}/capture`) },
+  holdId.map((hold) => `/holds/${hold}/void`),
+);
+
+const query = fc
+  .record(
+    {
+      limit: fc.oneof(
+        fc.integer({ min: -5, max: 200 }).map(String),
+        printable(5),
+      ),
+      cursor: fc.oneof(printable(40), fc.constantFrom('Ng', 'MA', '')),
+      status: fc.oneof(
+        fc.constantFrom('active', 'captured', 'voided', 'expired', ''),
+        printable(10),
+      ),
+      reference: text.map(String),
+    },
+    { requiredKeys: [] },
+  )
+  .map((params) => new URLSearchParams(params).toString());
+
+const readRoute = fc.oneof(
+  id.map((userId) => `/users/${userId}`),
+  holdId.map((hold) => `/holds/${hold}`),
+  fc
+    .tuple(id, query)
+    .map(([userId, search]) => `/users/${userId}/holds?${search}`),
+  fc
+    .tuple(id, query)
+    .map(([userId, search]) => `/users/${userId}/transactions?${search}`),
 );
 
 /** The fields each route takes; a request that is accepted said nothing else. */
+const ANNOTATION = ['reference', 'description'];
 const fieldsOf = (path: string): string[] =>
   path === '/users'
     ? ['balance']
     : path === '/transfers'
-      ? ['fromUserId', 'toUserId', 'amount']
-      : ['amount'];
+      ? ['fromUserId', 'toUserId', 'amount', ...ANNOTATION]
+      : path.endsWith('/holds')
+        ? ['amount', 'expiresInSeconds', ...ANNOTATION]
+        : path.endsWith('/void')
+          ? []
+          : ['amount', ...ANNOTATION];
 
 /**
  * A body the route would accept as JSON, sometimes with one key named after an Object.prototype
@@ -204,6 +283,13 @@ describe('hostile input against a running instance', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     instance = await startInstance(database.url);
+    // Holds for the captures and voids to find; some expire during the run.
+    for (const expiresInSeconds of [3600, 3600, 3600, 3600, 2, 2]) {
+      const placed = await send(instance.url, '/users/1/holds', {
+        body: { amount: 100, expiresInSeconds },
+      });
+      expect(placed.status).toBe(201);
+    }
   });
 
   afterAll(async () => {
@@ -225,6 +311,14 @@ describe('hostile input against a running instance', () => {
         )
       ).map((user) => [user.id, user]),
     );
+
+  /** The holds as they are: a refused request must leave them so. */
+  const holdsState = async () =>
+    (
+      await database.query<{ state: string }>(
+        "SELECT coalesce(string_agg(id || ':' || status, ',' ORDER BY id), '') AS state FROM holds",
+      )
+    )[0].state;
 
   /** Never a 5xx, never a leak, every 4xx a catalogue code with its own status. */
   const expectWellFormed = (outcome: Outcome) => {
@@ -301,6 +395,17 @@ describe('hostile input against a running instance', () => {
       });
       move(said.fromUserId, -said.amount);
       move(said.toUserId, said.amount);
+    } else if (path.endsWith('/holds') || path.endsWith('/void')) {
+      // Money is reserved or released, not moved.
+    } else if (path.endsWith('/capture')) {
+      expect(outcome.body).toMatchObject({ status: 'captured' });
+      move(
+        outcome.body.userId as number,
+        -(outcome.body.capturedAmount as number),
+      );
+      expect(outcome.body.balance).toBe(
+        after.get(outcome.body.userId as number)!.balance,
+      );
     } else {
       const userId = Number(/^\/users\/(\d+)\/balance$/.exec(path)?.[1]);
       expect(`/users/${userId}/balance`).toBe(path);
@@ -322,6 +427,7 @@ describe('hostile input against a running instance', () => {
         headers,
         async ([path, sent], type, extra) => {
           const before = await usersById();
+          const holdsBefore = await holdsState();
           const outcome = await send(instance.url, path, {
             body: sent,
             headers: { ...(type ? { 'content-type': type } : {}), ...extra },
@@ -330,6 +436,12 @@ describe('hostile input against a running instance', () => {
           expect(await usersById()).toEqual(
             expectedUsers(before, path, outcome, sent),
           );
+          if (
+            outcome.status >= 300 ||
+            outcome.headers?.['idempotent-replayed']
+          ) {
+            expect(await holdsState()).toBe(holdsBefore);
+          }
         },
       ),
       {
@@ -354,11 +466,11 @@ describe('hostile input against a running instance', () => {
     expect(await invariantViolations(database)).toEqual([]);
   });
 
-  it('answers any GET of a user id without a 5xx or a leak', async () => {
+  it('answers any GET of a user, a hold or a listing, with any query, without a 5xx or a leak', async () => {
     await fc.assert(
-      fc.asyncProperty(id, headers, async (userId, extra) => {
+      fc.asyncProperty(readRoute, headers, async (path, extra) => {
         expectWellFormed(
-          await send(instance.url, `/users/${userId}`, {
+          await send(instance.url, path, {
             method: 'GET',
             headers: extra,
           }),
@@ -402,7 +514,17 @@ describe('hostile input against a running instance', () => {
         fc.array(
           fc.oneof(
             id,
-            fc.constantFrom('users', 'balance', 'transfers', '..', ''),
+            fc.constantFrom(
+              'users',
+              'balance',
+              'transfers',
+              'holds',
+              'capture',
+              'void',
+              'transactions',
+              '..',
+              '',
+            ),
           ),
           {
             maxLength: 4,

@@ -3,23 +3,46 @@ import type { Outcome } from './burst';
 import { send } from './client';
 import type {
   AcknowledgedChange,
+  Capture,
   Expectations,
   UncertainChange,
 } from './invariants';
 import type { Queryable } from './test-database';
 
 /**
- * Operations the bank workload generates besides credits and debits: transfers, and requests
- * sent with an `Idempotency-Key` and retried. Switch one off here to narrow down a failure.
+ * Operations the bank workload generates besides credits and debits: transfers, holds (placed
+ * with short or long expiries, captured whole or in part, voided, often racing on one hold),
+ * and requests sent with an `Idempotency-Key` and retried. Switch one off here to narrow down a
+ * failure.
  */
 export const BANK_FEATURES = {
   transfers: true,
+  holds: true,
   idempotencyKeys: true,
 };
 
+/** The longest of the short expiries the workload gives holds. */
+export const SHORT_HOLD_SECONDS = 2;
+
+/** A hold the workload placed, for captures and voids to pick from. */
+export interface PlacedHold {
+  id: number;
+  userId: number;
+  amount: number;
+}
+
 export type Operation =
   | { kind: 'credit' | 'debit'; userId: number; amount: number }
-  | { kind: 'transfer'; fromUserId: number; toUserId: number; amount: number };
+  | { kind: 'transfer'; fromUserId: number; toUserId: number; amount: number }
+  | {
+      kind: 'hold';
+      userId: number;
+      amount: number;
+      expiresInSeconds: number;
+    }
+  /** `amount` undefined: the whole hold. */
+  | { kind: 'capture'; hold: PlacedHold; amount?: number }
+  | { kind: 'void'; hold: PlacedHold };
 
 /** A small seeded generator, so that a failing run can be replayed with its seed. */
 export function seededRandom(seed: number): () => number {
@@ -82,6 +105,12 @@ export async function readOpening(
 export class Books {
   readonly acknowledged: AcknowledgedChange[] = [];
   readonly uncertain: UncertainChange[] = [];
+  /** Holds placed (2xx), newest last: what captures and voids pick from. */
+  readonly holds: PlacedHold[] = [];
+  readonly captures: Capture[] = [];
+  readonly voids: number[] = [];
+  /** Holds whose capture or void got no answer: either may have happened. */
+  readonly unsettled: number[] = [];
   /** Anything the contract does not allow here (5xx, unknown codes, replays that differ). */
   readonly anomalies: string[] = [];
   readonly counts: Record<string, number> = {};
@@ -93,6 +122,12 @@ export class Books {
       opening: this.opening,
       acknowledged: this.acknowledged,
       uncertain: this.uncertain,
+      holds: {
+        placed: this.holds,
+        captures: this.captures,
+        voids: this.voids,
+        unsettled: this.unsettled,
+      },
     };
   }
 
@@ -103,7 +138,11 @@ export class Books {
   record(operation: Operation, outcomes: Outcome[], allowed: number[] = []) {
     for (const { status, body } of outcomes) {
       const key =
-        status < 300 && status > 0 ? String(status) : `${status} ${body.code}`;
+        status < 300 && status > 0
+          ? String(status)
+          : body.code === 'HOLD_NOT_ACTIVE'
+            ? `${status} ${body.code} (${String(body.status)})`
+            : `${status} ${body.code}`;
       this.counts[key] = (this.counts[key] ?? 0) + 1;
       if (status >= 500 && !allowed.includes(status)) {
         this.anomalies.push(`${operation.kind} got ${status} ${body.code}`);
@@ -124,51 +163,104 @@ export class Books {
     const changes = changesOf(operation);
     if (acknowledged.length > 0) {
       const body = acknowledged[0].body;
-      if (operation.kind === 'transfer') {
-        this.acknowledged.push(
-          { ...changes[0], balanceAfter: body.fromBalance as number },
-          { ...changes[1], balanceAfter: body.toBalance as number },
-        );
-      } else {
-        this.acknowledged.push({
-          ...changes[0],
-          balanceAfter: body.balance as number,
-        });
+      switch (operation.kind) {
+        case 'transfer':
+          this.acknowledged.push(
+            { ...changes[0], balanceAfter: body.fromBalance as number },
+            { ...changes[1], balanceAfter: body.toBalance as number },
+          );
+          break;
+        case 'hold':
+          this.holds.push({
+            id: body.id as number,
+            userId: operation.userId,
+            amount: operation.amount,
+          });
+          break;
+        case 'capture': {
+          const amount = body.capturedAmount as number;
+          this.captures.push({ holdId: operation.hold.id, amount });
+          this.acknowledged.push({
+            userId: operation.hold.userId,
+            amount: -amount,
+            balanceAfter: body.balance as number,
+          });
+          break;
+        }
+        case 'void':
+          this.voids.push(operation.hold.id);
+          break;
+        default:
+          this.acknowledged.push({
+            ...changes[0],
+            balanceAfter: body.balance as number,
+          });
       }
     } else if (outcomes.some((o) => o.status <= 0 || o.status >= 500)) {
       // No answer, or an error that does not say whether it applied: maybe it did.
       this.uncertain.push(...changes);
+      if (operation.kind === 'capture' || operation.kind === 'void') {
+        this.unsettled.push(operation.hold.id);
+      }
     }
   }
 }
 
+/** The changes of balance an operation makes if it applies. */
 function changesOf(operation: Operation): UncertainChange[] {
-  if (operation.kind === 'transfer') {
-    return [
-      { userId: operation.fromUserId, amount: -operation.amount },
-      { userId: operation.toUserId, amount: operation.amount },
-    ];
+  switch (operation.kind) {
+    case 'transfer':
+      return [
+        { userId: operation.fromUserId, amount: -operation.amount },
+        { userId: operation.toUserId, amount: operation.amount },
+      ];
+    case 'credit':
+      return [{ userId: operation.userId, amount: operation.amount }];
+    case 'debit':
+      return [{ userId: operation.userId, amount: -operation.amount }];
+    case 'capture':
+      return [
+        {
+          userId: operation.hold.userId,
+          amount: -(operation.amount ?? operation.hold.amount),
+        },
+      ];
+    case 'hold':
+    case 'void':
+      return [];
   }
-  return [
-    {
-      userId: operation.userId,
-      amount:
-        operation.kind === 'credit' ? operation.amount : -operation.amount,
-    },
-  ];
 }
 
 export function requestOf(operation: Operation): {
   path: string;
   body: unknown;
 } {
-  if (operation.kind === 'transfer') {
-    const { fromUserId, toUserId, amount } = operation;
-    return { path: '/transfers', body: { fromUserId, toUserId, amount } };
+  switch (operation.kind) {
+    case 'transfer': {
+      const { fromUserId, toUserId, amount } = operation;
+      return { path: '/transfers', body: { fromUserId, toUserId, amount } };
+    }
+    case 'hold': {
+      const { userId, amount, expiresInSeconds } = operation;
+      return {
+        path: `/users/${userId}/holds`,
+        body: { amount, expiresInSeconds, reference: `bank-${userId}` },
+      };
+    }
+    case 'capture':
+      return {
+        path: `/holds/${operation.hold.id}/capture`,
+        body:
+          operation.amount === undefined ? {} : { amount: operation.amount },
+      };
+    case 'void':
+      return { path: `/holds/${operation.hold.id}/void`, body: {} };
+    default: {
+      const amount =
+        operation.kind === 'credit' ? operation.amount : -operation.amount;
+      return { path: `/users/${operation.userId}/balance`, body: { amount } };
+    }
   }
-  const amount =
-    operation.kind === 'credit' ? operation.amount : -operation.amount;
-  return { path: `/users/${operation.userId}/balance`, body: { amount } };
 }
 
 export interface WorkloadOptions {
@@ -180,16 +272,50 @@ export interface WorkloadOptions {
   features?: typeof BANK_FEATURES;
 }
 
-/** A random operation; a third of the traffic goes to two hot users, where contention is. */
+/**
+ * A random operation; a third of the traffic goes to two hot users, where contention is.
+ * Captures and voids pick among the last holds placed, so that they race on the same ones.
+ */
 export function randomOperation(
   random: () => number,
   userIds: number[],
   features: typeof BANK_FEATURES,
+  holds: PlacedHold[] = [],
 ): Operation {
   const pick = () =>
     random() < 0.35
       ? userIds[Math.floor(random() * 2)]
       : userIds[Math.floor(random() * userIds.length)];
+  if (features.holds && random() < 0.3) {
+    const recent = holds.slice(-20);
+    const roll = random();
+    if (recent.length === 0 || roll < 0.4) {
+      return {
+        kind: 'hold',
+        userId: pick(),
+        amount: 1 + Math.floor(random() * 400),
+        // Some expire while the workload runs, between the operations that read them.
+        expiresInSeconds:
+          random() < 0.3 ? 1 + Math.floor(random() * SHORT_HOLD_SECONDS) : 60,
+      };
+    }
+    const hold = recent[Math.floor(random() * recent.length)];
+    if (roll < 0.8) {
+      const part = random();
+      return {
+        kind: 'capture',
+        hold,
+        // Whole, in part, or (refused) more than the hold.
+        amount:
+          part < 0.4
+            ? undefined
+            : part < 0.95
+              ? 1 + Math.floor(random() * hold.amount)
+              : hold.amount + 1,
+      };
+    }
+    return { kind: 'void', hold };
+  }
   const roll = random();
   if (features.transfers && roll < 0.3) {
     const fromUserId = pick();
@@ -232,7 +358,7 @@ export async function runWorkload(
   let next = 0;
   const client = async () => {
     for (let i = 0; i < operationsPerClient; i++) {
-      const operation = randomOperation(random, userIds, features);
+      const operation = randomOperation(random, userIds, features, books.holds);
       const { path, body } = requestOf(operation);
       const url = () => urls[next++ % urls.length];
       if (features.idempotencyKeys && random() < 0.25) {
@@ -255,6 +381,32 @@ export async function runWorkload(
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
+}
+
+/**
+ * After the workload: once every short hold has expired, a capture of each hold no answer
+ * settled. The expired ones must be refused as expired, the others captured; all is recorded.
+ */
+export async function captureLeftovers(
+  books: Books,
+  urls: string[],
+  expiredAfterMs: number,
+): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, expiredAfterMs));
+  const settled = new Set([
+    ...books.captures.map((capture) => capture.holdId),
+    ...books.voids,
+  ]);
+  const leftovers = books.holds.filter((hold) => !settled.has(hold.id));
+  await Promise.all(
+    leftovers.map(async (hold, i) => {
+      const operation: Operation = { kind: 'capture', hold };
+      const { path, body } = requestOf(operation);
+      books.record(operation, [
+        await send(urls[i % urls.length], path, { body }),
+      ]);
+    }),
+  );
 }
 
 async function sequentially<T>(

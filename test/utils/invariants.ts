@@ -16,11 +16,25 @@ export interface UncertainChange {
   amount: number;
 }
 
+/** A capture a response acknowledged: what it took of which hold. */
+export interface Capture {
+  holdId: number;
+  amount: number;
+}
+
 export interface Expectations {
   /** Every user's balance before the workload (and its version, to count changes). */
   opening: Map<number, { balance: number; version: number }>;
   acknowledged: AcknowledgedChange[];
   uncertain?: UncertainChange[];
+  /** What the workload did with holds, as the responses said. */
+  holds?: {
+    placed: { id: number; userId: number; amount: number }[];
+    captures: Capture[];
+    voids: number[];
+    /** Holds whose capture or void got no answer. */
+    unsettled: number[];
+  };
 }
 
 interface UserRow {
@@ -38,7 +52,11 @@ interface UserRow {
  *   the total money moved by exactly the acknowledged credits and debits;
  * - when the ledger table exists: for every user `balance = Σ amount`, each `balance_after` is the
  *   running sum in id order, and every acknowledged change is in the ledger exactly once, with
- *   nothing else there but opening entries and uncertain changes.
+ *   nothing else there but opening entries and uncertain changes;
+ * - when the holds table exists: `0 <= available <= balance` and `held` = Σ active holds for every
+ *   user, every captured hold has exactly one capture entry (its amount, its hold id) and every
+ *   capture entry a captured hold; with `expectations.holds`, every acknowledged capture and void
+ *   is what its hold says, and no hold was settled twice.
  */
 export async function invariantViolations(
   database: Queryable,
@@ -59,14 +77,137 @@ export async function invariantViolations(
   if (await hasLedger(database)) {
     violations.push(...(await ledgerViolations(database, users, expectations)));
   }
+  if (await hasTable(database, 'holds')) {
+    violations.push(...(await holdViolations(database, expectations?.holds)));
+  }
   return violations;
 }
 
 export async function hasLedger(database: Queryable): Promise<boolean> {
+  return hasTable(database, 'balance_transactions');
+}
+
+async function hasTable(database: Queryable, table: string): Promise<boolean> {
   const [{ exists }] = await database.query<{ exists: boolean }>(
-    "SELECT to_regclass('balance_transactions') IS NOT NULL AS exists",
+    'SELECT to_regclass($1) IS NOT NULL AS exists',
+    [table],
   );
   return exists;
+}
+
+async function holdViolations(
+  database: Queryable,
+  expected?: Expectations['holds'],
+): Promise<string[]> {
+  const violations: string[] = [];
+  // One statement, so one now(): held as the service computes it, against a plain sum.
+  const users = await database.query<{
+    id: number;
+    balance: number;
+    held: number;
+    active: number;
+  }>(
+    `SELECT u.id, u.balance, ledger_held(u.id, u.held_until, now()) AS held,
+            (SELECT coalesce(sum(h.amount), 0) FROM holds h
+             WHERE h.user_id = u.id AND h.status = 'active' AND NOT h.expires_at <= now())::bigint AS active
+     FROM users u ORDER BY u.id`,
+  );
+  for (const { id, balance, held, active } of users) {
+    const available = balance - held;
+    if (!(available >= 0 && available <= balance)) {
+      violations.push(
+        `user ${id} has ${available} available of a balance of ${balance}`,
+      );
+    }
+    if (held !== active) {
+      violations.push(
+        `user ${id} has ${held} held, but its active holds sum to ${active}`,
+      );
+    }
+  }
+  const holds = await database.query<{
+    id: number;
+    amount: number;
+    status: string;
+    captured_amount: number | null;
+    entries: number;
+    entry_amount: number | null;
+    linked: boolean;
+  }>(
+    `SELECT h.id, h.amount, h.status, h.captured_amount,
+            count(bt.id)::int AS entries, min(bt.amount) AS entry_amount,
+            bool_and(bt.id IS NOT DISTINCT FROM h.transaction_id) AS linked
+     FROM holds h LEFT JOIN balance_transactions bt ON bt.hold_id = h.id
+     GROUP BY h.id ORDER BY h.id`,
+  );
+  const byId = new Map(holds.map((hold) => [hold.id, hold]));
+  for (const hold of holds) {
+    const captured = hold.status === 'captured';
+    if (
+      hold.entries !== (captured ? 1 : 0) ||
+      (captured &&
+        (hold.entry_amount !== -hold.captured_amount! || !hold.linked))
+    ) {
+      violations.push(
+        `hold ${hold.id} is ${hold.status} (captured ${hold.captured_amount}) with ${hold.entries} capture entries (${hold.entry_amount})`,
+      );
+    }
+  }
+  const orphans = await database.query<{ id: number }>(
+    "SELECT id FROM balance_transactions WHERE type = 'capture' AND hold_id IS NULL",
+  );
+  for (const { id } of orphans) {
+    violations.push(`capture entry ${id} names no hold`);
+  }
+  if (!expected) {
+    return violations;
+  }
+  for (const placed of expected.placed) {
+    const hold = byId.get(placed.id);
+    if (hold?.amount !== placed.amount) {
+      violations.push(
+        `acknowledged hold ${placed.id} of ${placed.amount} is ${hold ? `of ${hold.amount}` : 'missing'}`,
+      );
+    }
+  }
+  const settled = new Map<number, string>();
+  for (const { holdId, amount } of expected.captures) {
+    const hold = byId.get(holdId);
+    if (hold?.status !== 'captured' || hold.captured_amount !== amount) {
+      violations.push(
+        `acknowledged capture of ${amount} from hold ${holdId}, which is ${hold?.status} (captured ${hold?.captured_amount})`,
+      );
+    }
+    if (settled.has(holdId)) {
+      violations.push(`hold ${holdId} was settled twice`);
+    }
+    settled.set(holdId, 'captured');
+  }
+  for (const holdId of expected.voids) {
+    if (byId.get(holdId)?.status !== 'voided') {
+      violations.push(
+        `acknowledged void of hold ${holdId}, which is ${byId.get(holdId)?.status}`,
+      );
+    }
+    if (settled.has(holdId)) {
+      violations.push(`hold ${holdId} was settled twice`);
+    }
+    settled.set(holdId, 'voided');
+  }
+  const unsettled = new Set(expected.unsettled);
+  for (const placed of expected.placed) {
+    const status = byId.get(placed.id)?.status;
+    if (
+      (status === 'captured' || status === 'voided') &&
+      settled.get(placed.id) !== status &&
+      !unsettled.has(placed.id)
+    ) {
+      violations.push(
+        `hold ${placed.id} is ${status}, but no such answer was given`,
+      );
+    }
+  }
+  return violations;
 }
 
 function byUser<T extends { userId: number }>(items: T[]): Map<number, T[]> {

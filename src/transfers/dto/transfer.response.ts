@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { AnnotatedResponse } from '../../common/annotation.dto';
 import type { Transfer } from '../../ledger/ledger.results';
 
-export class TransferResponse {
+export class TransferResponse extends AnnotatedResponse {
   @ApiProperty({ type: 'integer', example: 1 })
   id!: number;
 
@@ -39,6 +40,7 @@ export class TransferResponse {
       amount: transfer.amount,
       fromBalance: transfer.fromBalance,
       toBalance: transfer.toBalance,
+      ...AnnotatedResponse.fields(transfer),
       createdAt: transfer.createdAt.toISOString(),
     };
   }

@@ -1,4 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { AnnotatedResponse } from '../../common/annotation.dto';
+import { NextCursorProperty } from '../../common/keyset-page';
 import type { BalanceTransaction } from '../../ledger/ledger.results';
 import {
   BALANCE_TRANSACTION_TYPES,
@@ -6,7 +8,7 @@ import {
 } from '../../ledger/ledger.sql';
 
 /** One balance transaction: an entry of the user's ledger. */
-export class BalanceTransactionResponse {
+export class BalanceTransactionResponse extends AnnotatedResponse {
   @ApiProperty({ type: 'integer', example: 2 })
   id!: number;
 
@@ -32,6 +34,12 @@ export class BalanceTransactionResponse {
   })
   transferId?: number;
 
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'Set on capture entries: the hold captured',
+  })
+  holdId?: number;
+
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
@@ -43,6 +51,8 @@ export class BalanceTransactionResponse {
       balanceAfter: entry.balanceAfter,
       type: entry.type,
       ...(entry.transferId === null ? {} : { transferId: entry.transferId }),
+      ...(entry.holdId === null ? {} : { holdId: entry.holdId }),
+      ...AnnotatedResponse.fields(entry),
       createdAt: entry.createdAt.toISOString(),
     };
   }
@@ -52,12 +62,6 @@ export class BalanceTransactionPage {
   @ApiProperty({ type: [BalanceTransactionResponse] })
   items!: BalanceTransactionResponse[];
 
-  @ApiProperty({
-    type: 'string',
-    nullable: true,
-    example: 'Ng',
-    description:
-      'Pass as `cursor` for the next (older) page; null on the last page',
-  })
+  @NextCursorProperty()
   nextCursor!: string | null;
 }

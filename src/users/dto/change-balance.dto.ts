@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min, NotEquals } from 'class-validator';
+import { AnnotatedDto } from '../../common/annotation.dto';
 
 // Checked bottom-up, stopping at the first failure: the type first, then the range.
-export class ChangeBalanceDto {
+export class ChangeBalanceDto extends AnnotatedDto {
   /** Minor units: positive credits, negative debits. */
   @ApiProperty({
     type: 'integer',
@@ -10,7 +11,8 @@ export class ChangeBalanceDto {
     maximum: Number.MAX_SAFE_INTEGER,
     not: { enum: [0] },
     example: -2,
-    description: 'Minor units, not 0: positive credits, negative debits',
+    description:
+      'Minor units, not 0: positive credits, negative debits (of what is available)',
   })
   @Min(-Number.MAX_SAFE_INTEGER)
   @Max(Number.MAX_SAFE_INTEGER)

@@ -1,31 +1,18 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsOptional, Matches } from 'class-validator';
+import {
+  REFERENCE,
+  REFERENCE_MESSAGE,
+  REFERENCE_SCHEMA,
+} from '../../common/annotation.dto';
+import { PageQuery } from '../../common/page.query';
 
-// Checked bottom-up, stopping at the first failure: the type first, then the range.
-export class ListTransactionsQuery {
-  /** Only plain digits count as a number. */
+export class ListTransactionsQuery extends PageQuery {
   @ApiPropertyOptional({
-    type: 'integer',
-    minimum: 1,
-    maximum: 100,
-    default: 50,
+    ...REFERENCE_SCHEMA,
+    description: 'Only the entries with this reference',
   })
   @IsOptional()
-  @Min(1)
-  @Max(100)
-  @IsInt()
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^[0-9]{1,3}$/.test(value)
-      ? Number(value)
-      : value,
-  )
-  limit: number = 50;
-
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page' })
-  @IsOptional()
-  @Matches(/^[0-9A-Za-z_-]{1,32}$/, {
-    message: 'cursor is not a cursor this service gave',
-  })
-  cursor?: string;
+  @Matches(REFERENCE, { message: REFERENCE_MESSAGE })
+  reference?: string;
 }

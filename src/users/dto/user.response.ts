@@ -1,5 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { BalanceChange, OpenedAccount } from '../../ledger/ledger.results';
+import { AnnotatedResponse } from '../../common/annotation.dto';
+import {
+  type Account,
+  available,
+  type BalanceChange,
+  type OpenedAccount,
+} from '../../ledger/ledger.results';
 
 export class UserResponse {
   @ApiProperty({ type: 'integer', example: 1 })
@@ -10,29 +16,51 @@ export class UserResponse {
 
   @ApiProperty({
     type: 'integer',
+    minimum: 0,
+    example: 9_800,
+    description:
+      'What a debit, a transfer or a new hold may take: the balance less `held`',
+  })
+  available!: number;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    example: 200,
+    description: 'What the active holds set aside',
+  })
+  held!: number;
+
+  @ApiProperty({
+    type: 'integer',
     example: 7,
     description: 'Grows by one with every change of the balance',
   })
   version!: number;
 
-  static of(user: {
-    id: number;
-    balance: number;
-    version: number;
-  }): UserResponse {
-    return { id: user.id, balance: user.balance, version: user.version };
+  static of(account: Account): UserResponse {
+    return {
+      id: account.userId,
+      balance: account.balance,
+      available: account.available,
+      held: account.held,
+      version: account.version,
+    };
   }
 
+  /** A new user has no holds. */
   static opened(account: OpenedAccount): UserResponse {
     return {
       id: account.userId,
       balance: account.balance,
+      available: available(account.balance, 0),
+      held: 0,
       version: account.version,
     };
   }
 }
 
-export class BalanceResponse {
+export class BalanceResponse extends AnnotatedResponse {
   @ApiProperty({ type: 'integer', example: 1 })
   userId!: number;
 
@@ -55,6 +83,7 @@ export class BalanceResponse {
       balance: change.balance,
       version: change.version,
       transactionId: change.transactionId,
+      ...AnnotatedResponse.fields(change),
     };
   }
 }

@@ -1,0 +1,151 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Transaction } from 'sequelize';
+import { annotationOf } from '../common/annotation.dto';
+import { ValidationFailedError } from '../common/domain.error';
+import { ParseBigIdPipe, ParseIdPipe } from '../common/parse-id.pipe';
+import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
+import {
+  ApiCommonErrorResponses,
+  BODY_REFUSALS,
+} from '../docs/common-responses';
+import { ApiHoldIdParam, ApiUserIdParam } from '../docs/id-params';
+import {
+  Idempotent,
+  IdempotencyTransaction,
+} from '../idempotency/idempotent.decorator';
+import {
+  CAPTURE_HOLD_REFUSALS,
+  HoldNotFoundError,
+  PLACE_HOLD_REFUSALS,
+  UserNotFoundError,
+  VOID_HOLD_REFUSALS,
+} from '../ledger/ledger.errors';
+import { LedgerService } from '../ledger/ledger.service';
+import { CaptureHoldDto } from './dto/capture-hold.dto';
+import { CreateHoldDto } from './dto/create-hold.dto';
+import {
+  HoldChangeResponse,
+  HoldPage,
+  HoldResponse,
+} from './dto/hold.response';
+import { ListHoldsQuery } from './dto/list-holds.query';
+
+/** Holds: money set aside now, captured or released later. */
+@ApiTags('holds')
+@ApiBearerAuth()
+@ApiCommonErrorResponses()
+@Controller()
+export class HoldsController {
+  constructor(private readonly ledger: LedgerService) {}
+
+  @Post('users/:id/holds')
+  @ApiOperation({
+    summary:
+      'Set money aside from what the user has available, until captured, voided or expired',
+  })
+  @ApiUserIdParam()
+  @Idempotent()
+  @ApiCreatedResponse({ type: HoldChangeResponse })
+  @ApiErrorResponses(...BODY_REFUSALS, ...PLACE_HOLD_REFUSALS)
+  async place(
+    @Param('id', ParseIdPipe) userId: number,
+    @Body() body: CreateHoldDto,
+    @IdempotencyTransaction() transaction?: Transaction,
+  ): Promise<HoldChangeResponse> {
+    return HoldChangeResponse.changed(
+      await this.ledger.placeHold(
+        userId,
+        body.amount,
+        body.expiresInSeconds,
+        annotationOf(body),
+        transaction,
+      ),
+    );
+  }
+
+  @Get('users/:id/holds')
+  @ApiOperation({
+    summary:
+      "A page of the user's holds, newest first (keyset cursor); only those with `status` if given",
+  })
+  @ApiUserIdParam()
+  @ApiOkResponse({ type: HoldPage })
+  @ApiErrorResponses(ValidationFailedError, UserNotFoundError)
+  async list(
+    @Param('id', ParseIdPipe) userId: number,
+    @Query() query: ListHoldsQuery,
+  ): Promise<HoldPage> {
+    const page = await this.ledger.holds(userId, query);
+    return {
+      items: page.items.map((hold) => HoldResponse.of(hold)),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  @Get('holds/:id')
+  @ApiOperation({ summary: 'A hold, with its status now' })
+  @ApiHoldIdParam()
+  @ApiOkResponse({ type: HoldResponse })
+  @ApiErrorResponses(ValidationFailedError, HoldNotFoundError)
+  async findOne(
+    @Param('id', ParseBigIdPipe) id: number,
+  ): Promise<HoldResponse> {
+    return HoldResponse.of(await this.ledger.hold(id));
+  }
+
+  @Post('holds/:id/capture')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Debit all or part of an active hold (a `capture` ledger entry) and release the rest',
+  })
+  @ApiHoldIdParam()
+  @Idempotent()
+  @ApiOkResponse({ type: HoldChangeResponse })
+  @ApiErrorResponses(...BODY_REFUSALS, ...CAPTURE_HOLD_REFUSALS)
+  async capture(
+    @Param('id', ParseBigIdPipe) id: number,
+    @Body() body: CaptureHoldDto,
+    @IdempotencyTransaction() transaction?: Transaction,
+  ): Promise<HoldChangeResponse> {
+    return HoldChangeResponse.changed(
+      await this.ledger.captureHold(
+        id,
+        body.amount,
+        annotationOf(body),
+        transaction,
+      ),
+    );
+  }
+
+  @Post('holds/:id/void')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Release an active hold whole' })
+  @ApiHoldIdParam()
+  @Idempotent()
+  @ApiOkResponse({ type: HoldChangeResponse })
+  @ApiErrorResponses(...BODY_REFUSALS, ...VOID_HOLD_REFUSALS)
+  async void(
+    @Param('id', ParseBigIdPipe) id: number,
+    @IdempotencyTransaction() transaction?: Transaction,
+  ): Promise<HoldChangeResponse> {
+    return HoldChangeResponse.changed(
+      await this.ledger.voidHold(id, transaction),
+    );
+  }
+}
