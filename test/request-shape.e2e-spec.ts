@@ -165,9 +165,13 @@ describe('what a request may look like', () => {
         .post('/transfers')
         .send({ fromUserId: alice, toUserId: bob, amount: 8 })
         .expect(201);
-      await request(server())
-        .get(`/users/${alice}`)
-        .expect(200, { id: alice, balance: 90, version: 2147483649 });
+      await request(server()).get(`/users/${alice}`).expect(200, {
+        id: alice,
+        balance: 90,
+        available: 90,
+        held: 0,
+        version: 2147483649,
+      });
       expect(
         await booted.database.query(
           'SELECT id, version FROM users WHERE id = ANY($1) ORDER BY id',
