@@ -428,6 +428,20 @@ describe('holds', () => {
       expect(await user(userId)).toMatchObject({ held: 0, version: 1 });
     });
 
+    it.each([
+      ['a field', { amount: 5 }],
+      ['a field named after a prototype member', { toLocaleString: 1 }],
+    ])(
+      'refuses a body with %s with 400, and the hold stays active',
+      async (_, body) => {
+        const userId = await createUser(100);
+        const hold = await placed(userId, { amount: 40 });
+        const response = await post(`/holds/${hold.id}/void`, body).expect(400);
+        expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+        expect(await user(userId)).toMatchObject({ held: 40, available: 60 });
+      },
+    );
+
     it('answers 400 for a malformed id', async () => {
       await post('/holds/abc/void').expect(400);
       await post('/holds/0/capture').expect(400);

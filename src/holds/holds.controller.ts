@@ -15,6 +15,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Transaction } from 'sequelize';
+import { EmptyBodyPipe } from '../common/empty-body.pipe';
 import { annotationOf } from '../common/annotation.dto';
 import { ValidationFailedError } from '../common/domain.error';
 import { ParseBigIdPipe, ParseIdPipe } from '../common/parse-id.pipe';
@@ -142,6 +143,7 @@ export class HoldsController {
   @ApiErrorResponses(...BODY_REFUSALS, ...VOID_HOLD_REFUSALS)
   async void(
     @Param('id', ParseBigIdPipe) id: number,
+    @Body(EmptyBodyPipe) _body: undefined,
     @IdempotencyTransaction() transaction?: Transaction,
   ): Promise<HoldChangeResponse> {
     return HoldChangeResponse.changed(

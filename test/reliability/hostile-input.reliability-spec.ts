@@ -381,12 +381,16 @@ describe('hostile input against a running instance', () => {
       });
     };
     if (path === '/users') {
+      const balance = said.balance ?? 0;
       expect(outcome.body).toEqual({
         id: expect.any(Number) as number,
-        balance: said.balance ?? 0,
+        balance,
+        available: balance,
+        held: 0,
         version: 1,
       });
-      after.set(outcome.body.id as number, outcome.body as unknown as UserRow);
+      const id = outcome.body.id as number;
+      after.set(id, { id, balance, version: 1 });
     } else if (path === '/transfers') {
       expect(outcome.body).toMatchObject({
         fromUserId: said.fromUserId,
