@@ -3,6 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Histogram } from 'prom-client';
 import type { ErrorLocals } from '../common/errors.filter';
+import { REPLAYED_HEADER } from '../idempotency/idempotency.interceptor';
 import {
   BALANCE_CHANGES,
   HOLD_OPERATIONS,
@@ -33,7 +34,7 @@ const OUTCOMES: Partial<Record<string, string>> = {
 
 function outcomeOf(response: Response): string {
   if (response.statusCode < 300) {
-    return response.getHeader('Idempotent-Replayed') ? 'replayed' : 'applied';
+    return response.getHeader(REPLAYED_HEADER) ? 'replayed' : 'applied';
   }
   const code = (response.locals as ErrorLocals).errorCode;
   return (code && OUTCOMES[code]) ?? 'other';
