@@ -1,5 +1,5 @@
 import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { Application, NextFunction, Request, Response } from 'express';
 import type { Server } from 'node:http';
 import { answerClientErrors } from './common/client-errors';
 import { parseJsonBody } from './common/json-body.middleware';
@@ -21,6 +21,9 @@ export const APP_OPTIONS = {
  * parser refuses before Express sees it is answered in the catalogue's shape too.
  */
 export function setUpApp(app: INestApplication): void {
+  // Express hashes every body it sends for a weak ETag, a hash per answer that no caller of
+  // this API uses: no route answers 304.
+  (app.getHttpAdapter().getInstance() as Application).set('etag', false);
   const metrics = app.get(HttpMetricsMiddleware);
   const apiKeys = app.get(ApiKeyMiddleware);
   // Logged and counted first, so that refusals for a missing key are too.
