@@ -14,7 +14,6 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Transaction } from 'sequelize';
 import { EmptyBodyPipe } from '../common/empty-body.pipe';
 import { annotationOf } from '../common/annotation.dto';
 import { ValidationFailedError } from '../common/domain.error';
@@ -25,10 +24,11 @@ import {
   BODY_REFUSALS,
 } from '../docs/common-responses';
 import { ApiHoldIdParam, ApiUserIdParam } from '../docs/id-params';
+import { Idempotency, Idempotent } from '../idempotency/idempotent.decorator';
 import {
-  Idempotent,
-  IdempotencyTransaction,
-} from '../idempotency/idempotent.decorator';
+  IdempotencyService,
+  type IdempotentRequest,
+} from '../idempotency/idempotency.service';
 import {
   CAPTURE_HOLD_REFUSALS,
   HoldNotFoundError,
@@ -52,7 +52,10 @@ import { ListHoldsQuery } from './dto/list-holds.query';
 @ApiCommonErrorResponses()
 @Controller()
 export class HoldsController {
-  constructor(private readonly ledger: LedgerService) {}
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly keys: IdempotencyService,
+  ) {}
 
   @Post('users/:id/holds')
   @ApiOperation({
@@ -66,15 +69,17 @@ export class HoldsController {
   async place(
     @Param('id', ParseIdPipe) userId: number,
     @Body() body: CreateHoldDto,
-    @IdempotencyTransaction() transaction?: Transaction,
+    @Idempotency() idempotency: IdempotentRequest,
   ): Promise<HoldChangeResponse> {
-    return HoldChangeResponse.changed(
-      await this.ledger.placeHold(
-        userId,
-        body.amount,
-        body.expiresInSeconds,
-        annotationOf(body),
-        transaction,
+    return this.keys.once(idempotency, async (transaction) =>
+      HoldChangeResponse.changed(
+        await this.ledger.placeHold(
+          userId,
+          body.amount,
+          body.expiresInSeconds,
+          annotationOf(body),
+          transaction,
+        ),
       ),
     );
   }
@@ -122,14 +127,16 @@ export class HoldsController {
   async capture(
     @Param('id', ParseBigIdPipe) id: number,
     @Body() body: CaptureHoldDto,
-    @IdempotencyTransaction() transaction?: Transaction,
+    @Idempotency() idempotency: IdempotentRequest,
   ): Promise<HoldChangeResponse> {
-    return HoldChangeResponse.changed(
-      await this.ledger.captureHold(
-        id,
-        body.amount,
-        annotationOf(body),
-        transaction,
+    return this.keys.once(idempotency, async (transaction) =>
+      HoldChangeResponse.changed(
+        await this.ledger.captureHold(
+          id,
+          body.amount,
+          annotationOf(body),
+          transaction,
+        ),
       ),
     );
   }
@@ -144,10 +151,10 @@ export class HoldsController {
   async void(
     @Param('id', ParseBigIdPipe) id: number,
     @Body(EmptyBodyPipe) _body: undefined,
-    @IdempotencyTransaction() transaction?: Transaction,
+    @Idempotency() idempotency: IdempotentRequest,
   ): Promise<HoldChangeResponse> {
-    return HoldChangeResponse.changed(
-      await this.ledger.voidHold(id, transaction),
+    return this.keys.once(idempotency, async (transaction) =>
+      HoldChangeResponse.changed(await this.ledger.voidHold(id, transaction)),
     );
   }
 }

@@ -28,6 +28,17 @@ export interface StoredAnswer {
   body: string;
 }
 
+/** A request to a route that changes money, as `@Idempotency()` gives it; empty without a key. */
+export interface IdempotentRequest {
+  key?: IdempotencyKey;
+  /** The status the route answers a change with. */
+  status?: number;
+  response?: { setHeader(name: string, value: string): unknown };
+}
+
+/** Set on an answer that is a key's stored one. */
+export const REPLAYED_HEADER = 'Idempotent-Replayed';
+
 const LOCK_NOT_AVAILABLE = '55P03';
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -62,11 +73,41 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
+   * Runs `change` once per key. Without a key, as is: the change takes a transaction of its
+   * own. With one, in one managed transaction: the key is claimed, `change` runs in it, and its
+   * answer is stored under the key before the commit. The same request again gets that answer
+   * (JSON.stringify of what JSON.parse makes of its text is that text, so the bytes are the same)
+   * with `Idempotent-Replayed: true`; another request under the key is a 422. A refusal rolls
+   * everything back, the key included.
+   */
+  async once<T>(
+    { key, status, response }: IdempotentRequest,
+    change: (transaction?: Transaction) => Promise<T>,
+  ): Promise<T> {
+    if (!key) {
+      return change();
+    }
+    return this.sequelize.transaction(async (transaction) => {
+      const stored = await this.claim(transaction, key);
+      if (stored) {
+        response!.setHeader(REPLAYED_HEADER, 'true');
+        return JSON.parse(stored.body) as T;
+      }
+      const answer = await change(transaction);
+      await this.remember(transaction, key, {
+        status: status!,
+        body: JSON.stringify(answer),
+      });
+      return answer;
+    });
+  }
+
+  /**
    * Claims the key in `transaction`. Resolves with undefined when it is now this transaction's,
    * else with what its first request was answered. Waits up to 5 s for a request in flight
    * with the same key.
    */
-  async claim(
+  private async claim(
     transaction: Transaction,
     { scope, key, fingerprint }: IdempotencyKey,
   ): Promise<StoredAnswer | undefined> {
@@ -92,7 +133,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Stores the answer under the key this transaction claimed. */
-  async remember(
+  private async remember(
     transaction: Transaction,
     { scope, key }: IdempotencyKey,
     { status, body }: StoredAnswer,

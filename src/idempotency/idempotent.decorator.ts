@@ -2,28 +2,38 @@ import {
   applyDecorators,
   createParamDecorator,
   ExecutionContext,
-  UseInterceptors,
+  HttpStatus,
 } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { ApiHeader } from '@nestjs/swagger';
-import type { Transaction } from 'sequelize';
+import type { Response } from 'express';
+import { createHash } from 'node:crypto';
+import stableStringify from 'safe-stable-stringify';
+import { ValidationFailedError } from '../common/domain.error';
 import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
+import { CALLER, type RequestWithCaller } from '../security/api-key.middleware';
 import {
   IdempotencyKeyInUseError,
   IdempotencyKeyReusedError,
 } from './idempotency.errors';
-import {
-  IdempotencyInterceptor,
-  KEY_TRANSACTION,
-  type RequestWithKeyTransaction,
-} from './idempotency.interceptor';
+import type { IdempotentRequest } from './idempotency.service';
+
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+
+/** 1 to 255 printable ASCII characters. */
+const VALID_KEY = /^[\x20-\x7e]{1,255}$/;
+
+const WITHOUT_KEY: IdempotentRequest = {};
+
+const sha256 = (text: string) =>
+  createHash('sha256').update(text).digest('hex');
 
 /**
- * Makes a route that changes money take an `Idempotency-Key`; its handler passes
- * `@IdempotencyTransaction()` on to the ledger, so that the change and the key commit together.
+ * Documents that a route that changes money takes an `Idempotency-Key`. Its handler runs the
+ * change through `IdempotencyService.once` with the route's `@Idempotency()`.
  */
 export const Idempotent = () =>
   applyDecorators(
-    UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
@@ -41,10 +51,37 @@ export const Idempotent = () =>
     ApiErrorResponses(IdempotencyKeyInUseError, IdempotencyKeyReusedError),
   );
 
-/** The transaction the request's Idempotency-Key was claimed in; undefined without a key. */
-export const IdempotencyTransaction = createParamDecorator(
-  (_: unknown, context: ExecutionContext): Transaction | undefined =>
-    context.switchToHttp().getRequest<RequestWithKeyTransaction>()[
-      KEY_TRANSACTION
-    ],
+/**
+ * The request's `Idempotency-Key`, validated, with what identifies the request it came with;
+ * empty without one. A parameter rather than an interceptor: a request without a key, which
+ * is most, then costs a header lookup, not an interceptor chain.
+ */
+export const Idempotency = createParamDecorator(
+  (_: unknown, context: ExecutionContext): IdempotentRequest => {
+    const http = context.switchToHttp();
+    const request = http.getRequest<RequestWithCaller>();
+    const key = request.headers[IDEMPOTENCY_KEY_HEADER];
+    if (key === undefined) {
+      return WITHOUT_KEY;
+    }
+    if (typeof key !== 'string' || !VALID_KEY.test(key)) {
+      throw new ValidationFailedError(
+        'Idempotency-Key must be 1 to 255 printable ASCII characters',
+      );
+    }
+    return {
+      key: {
+        // Keys belong to the caller; with no API keys, everyone is one caller.
+        scope: request[CALLER] ?? '',
+        key,
+        fingerprint: sha256(
+          `${request.method} ${request.path}\n${stableStringify(request.body)}`,
+        ),
+      },
+      status:
+        (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as
+          number | undefined) ?? HttpStatus.CREATED,
+      response: http.getResponse<Response>(),
+    };
+  },
 );

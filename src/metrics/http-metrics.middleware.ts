@@ -3,7 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Histogram } from 'prom-client';
 import type { ErrorLocals } from '../common/errors.filter';
-import { REPLAYED_HEADER } from '../idempotency/idempotency.interceptor';
+import { REPLAYED_HEADER } from '../idempotency/idempotency.service';
 import {
   BALANCE_CHANGES,
   HOLD_OPERATIONS,

@@ -5,17 +5,17 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Transaction } from 'sequelize';
 import { annotationOf } from '../common/annotation.dto';
 import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
 import {
   ApiCommonErrorResponses,
   BODY_REFUSALS,
 } from '../docs/common-responses';
+import { Idempotency, Idempotent } from '../idempotency/idempotent.decorator';
 import {
-  Idempotent,
-  IdempotencyTransaction,
-} from '../idempotency/idempotent.decorator';
+  IdempotencyService,
+  type IdempotentRequest,
+} from '../idempotency/idempotency.service';
 import { LEDGER_REFUSALS } from '../ledger/ledger.errors';
 import { LedgerService } from '../ledger/ledger.service';
 import { CreateTransferDto } from './dto/create-transfer.dto';
@@ -26,7 +26,10 @@ import { TransferResponse } from './dto/transfer.response';
 @ApiCommonErrorResponses()
 @Controller('transfers')
 export class TransfersController {
-  constructor(private readonly ledger: LedgerService) {}
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly keys: IdempotencyService,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -38,15 +41,17 @@ export class TransfersController {
   @ApiErrorResponses(...BODY_REFUSALS, ...LEDGER_REFUSALS)
   async create(
     @Body() body: CreateTransferDto,
-    @IdempotencyTransaction() transaction?: Transaction,
+    @Idempotency() idempotency: IdempotentRequest,
   ): Promise<TransferResponse> {
-    return TransferResponse.of(
-      await this.ledger.transfer(
-        body.fromUserId,
-        body.toUserId,
-        body.amount,
-        annotationOf(body),
-        transaction,
+    return this.keys.once(idempotency, async (transaction) =>
+      TransferResponse.of(
+        await this.ledger.transfer(
+          body.fromUserId,
+          body.toUserId,
+          body.amount,
+          annotationOf(body),
+          transaction,
+        ),
       ),
     );
   }

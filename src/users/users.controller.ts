@@ -14,7 +14,6 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Transaction } from 'sequelize';
 import { annotationOf } from '../common/annotation.dto';
 import { ValidationFailedError } from '../common/domain.error';
 import { ParseIdPipe } from '../common/parse-id.pipe';
@@ -24,10 +23,11 @@ import {
   ApiCommonErrorResponses,
   BODY_REFUSALS,
 } from '../docs/common-responses';
+import { Idempotency, Idempotent } from '../idempotency/idempotent.decorator';
 import {
-  Idempotent,
-  IdempotencyTransaction,
-} from '../idempotency/idempotent.decorator';
+  IdempotencyService,
+  type IdempotentRequest,
+} from '../idempotency/idempotency.service';
 import { LEDGER_REFUSALS, UserNotFoundError } from '../ledger/ledger.errors';
 import { LedgerService } from '../ledger/ledger.service';
 import {
@@ -44,7 +44,10 @@ import { BalanceResponse, UserResponse } from './dto/user.response';
 @ApiCommonErrorResponses()
 @Controller('users')
 export class UsersController {
-  constructor(private readonly ledger: LedgerService) {}
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly keys: IdempotencyService,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -56,10 +59,10 @@ export class UsersController {
   @ApiErrorResponses(...BODY_REFUSALS)
   async create(
     @Body() { balance }: CreateUserDto,
-    @IdempotencyTransaction() transaction?: Transaction,
+    @Idempotency() idempotency: IdempotentRequest,
   ): Promise<UserResponse> {
-    return UserResponse.opened(
-      await this.ledger.openAccount(balance, transaction),
+    return this.keys.once(idempotency, async (transaction) =>
+      UserResponse.opened(await this.ledger.openAccount(balance, transaction)),
     );
   }
 
@@ -86,14 +89,16 @@ export class UsersController {
   async changeBalance(
     @Param('id', ParseIdPipe) id: number,
     @Body() body: ChangeBalanceDto,
-    @IdempotencyTransaction() transaction?: Transaction,
+    @Idempotency() idempotency: IdempotentRequest,
   ): Promise<BalanceResponse> {
-    return BalanceResponse.of(
-      await this.ledger.changeBalance(
-        id,
-        body.amount,
-        annotationOf(body),
-        transaction,
+    return this.keys.once(idempotency, async (transaction) =>
+      BalanceResponse.of(
+        await this.ledger.changeBalance(
+          id,
+          body.amount,
+          annotationOf(body),
+          transaction,
+        ),
       ),
     );
   }
