@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import request from 'supertest';
 import { bootAppOnTestDatabase } from './utils/app';
 import { expectLedgerConsistent } from './utils/invariants';
@@ -89,6 +90,46 @@ describe('POST /users/:id/balance', () => {
       available: 10_000,
     });
     expect(await balanceOf(userId)).toBe(10_000);
+  });
+
+  it('refuses a debit the committed balance cannot cover without waiting for the row lock; a covered one waits', async () => {
+    // Another session holds the user's row lock, as a hot user's lock holders do.
+    const holder = new Client({ connectionString: booted.database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT FROM users WHERE id = $1 FOR UPDATE', [
+        userId,
+      ]);
+      let released = false;
+      const covered = change(userId, { amount: -10_000 }).then((response) => {
+        expect(released).toBe(true);
+        return response;
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const refused = await Promise.race([
+        change(userId, { amount: -10_001 }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error('the refusal waited for the row lock')),
+            5_000,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({
+        code: 'INSUFFICIENT_FUNDS',
+        balance: 10_000,
+        available: 10_000,
+      });
+      // The covered debit is still waiting for the lock, and is checked again under it.
+      released = true;
+      await holder.query('COMMIT');
+      expect((await covered).status).toBe(200);
+    } finally {
+      await holder.end();
+    }
+    expect(await balanceOf(userId)).toBe(0);
   });
 
   it('refuses a credit past Number.MAX_SAFE_INTEGER with 422', async () => {

@@ -1,0 +1,35 @@
+-- Reverts 2026.12.02T09.00.00.refuse-before-lock.up.sql: every debit is checked under the lock only.
+CREATE OR REPLACE FUNCTION ledger_change_balance(
+  p_user_id integer, p_amount bigint, p_reference text DEFAULT NULL,
+  p_description text DEFAULT NULL,
+  OUT outcome text, OUT balance bigint, OUT held bigint, OUT version bigint,
+  OUT transaction_id bigint
+)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_held_until timestamptz;
+BEGIN
+  SELECT locked.balance, locked.held_until INTO balance, v_held_until
+  FROM ledger_lock_users(ARRAY[p_user_id]) locked;
+  IF NOT FOUND THEN
+    outcome := 'user_not_found';
+    RETURN;
+  END IF;
+  IF p_amount < 0 THEN
+    held := ledger_held(p_user_id, v_held_until, clock_timestamp());
+  END IF;
+  outcome := ledger_refusal(balance, coalesce(held, 0), p_amount);
+  IF outcome IS NOT NULL THEN
+    RETURN;
+  END IF;
+  UPDATE users u
+  SET balance = u.balance + p_amount, version = u.version + 1, updated_at = now()
+  WHERE u.id = p_user_id
+  RETURNING u.balance, u.version INTO balance, version;
+  transaction_id := ledger_append(
+    p_user_id, p_amount, balance, CASE WHEN p_amount > 0 THEN 'credit' ELSE 'debit' END,
+    p_reference => p_reference, p_description => p_description
+  );
+  outcome := 'applied';
+END
+$$;
