@@ -1,10 +1,10 @@
 -- A debit that the user's committed balance cannot cover is refused before it queues for the
--- row lock. Refusing it on a committed state is as exact as refusing it under the lock: money
--- only leaves under the lock, so an unlocked read can only see more available than there is
--- once the changes in flight commit, never less than was there when it read (a credit still in
--- flight is, for this debit, later). A debit that the read can cover still takes the lock and is
--- checked again under it. A refusal then takes no lock, so it writes no WAL and its commit
--- flushes nothing, and it does not wait behind a hot user's lock holders.
+-- row lock. The read sees a committed state, so the debit is refused as of that moment, which
+-- lies within the request: as exact as a refusal under the lock, which is one as of the moment
+-- the lock is granted. A debit that the read can cover still takes the lock and is checked
+-- again under it (changes that committed since may refuse it). The refusal takes no lock, so it
+-- writes no WAL, its commit waits for no flush, and it does not queue behind a hot user's lock
+-- holders.
 CREATE OR REPLACE FUNCTION ledger_change_balance(
   p_user_id integer, p_amount bigint, p_reference text DEFAULT NULL,
   p_description text DEFAULT NULL,
