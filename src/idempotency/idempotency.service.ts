@@ -29,12 +29,14 @@ export interface StoredAnswer {
 }
 
 /** A request to a route that changes money, as `@Idempotency()` gives it; empty without a key. */
-export interface IdempotentRequest {
-  key?: IdempotencyKey;
-  /** The status the route answers a change with. */
-  status?: number;
-  response?: { setHeader(name: string, value: string): unknown };
-}
+export type IdempotentRequest =
+  | { key?: undefined }
+  | {
+      key: IdempotencyKey;
+      /** The status the route answers a change with. */
+      status: number;
+      response: { setHeader(name: string, value: string): unknown };
+    };
 
 /** Set on an answer that is a key's stored one. */
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
@@ -81,21 +83,22 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
    * everything back, the key included.
    */
   async once<T>(
-    { key, status, response }: IdempotentRequest,
+    request: IdempotentRequest,
     change: (transaction?: Transaction) => Promise<T>,
   ): Promise<T> {
-    if (!key) {
+    if (!request.key) {
       return change();
     }
+    const { key, status, response } = request;
     return this.sequelize.transaction(async (transaction) => {
       const stored = await this.claim(transaction, key);
       if (stored) {
-        response!.setHeader(REPLAYED_HEADER, 'true');
+        response.setHeader(REPLAYED_HEADER, 'true');
         return JSON.parse(stored.body) as T;
       }
       const answer = await change(transaction);
       await this.remember(transaction, key, {
-        status: status!,
+        status,
         body: JSON.stringify(answer),
       });
       return answer;
