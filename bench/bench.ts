@@ -11,9 +11,11 @@ import { startBenchServer } from './postgres';
 import {
   databaseFloor,
   dropLiveDatabases,
+  designBurst,
+  designSpread,
+  NEST_FLOOR,
   rawHttpFloor,
-  referenceBurst,
-  referenceSpread,
+  REFERENCE,
   type Sample,
   serviceBurst,
   serviceSpread,
@@ -297,7 +299,13 @@ async function main(): Promise<void> {
         key: 'referenceBurst',
         label: 'reference: burst',
         chartLabel: 'reference',
-        measure: () => referenceBurst(server, requests, poolMax),
+        measure: () => designBurst(REFERENCE, server, requests, poolMax),
+      },
+      {
+        key: 'nestFloorBurst',
+        label: 'Nest floor: burst',
+        chartLabel: 'Nest floor',
+        measure: () => designBurst(NEST_FLOOR, server, requests, poolMax),
       },
       {
         key: 'rawHttp',
@@ -324,7 +332,12 @@ async function main(): Promise<void> {
       {
         key: 'referenceSpread',
         label: `reference: ${spreadLabel}`,
-        measure: () => referenceSpread(server, spread, poolMax),
+        measure: () => designSpread(REFERENCE, server, spread, poolMax),
+      },
+      {
+        key: 'nestFloorSpread',
+        label: `Nest floor: ${spreadLabel}`,
+        measure: () => designSpread(NEST_FLOOR, server, spread, poolMax),
       },
     ];
     const samples = new Map<string, Sample[]>(
@@ -350,6 +363,10 @@ async function main(): Promise<void> {
     const [serviceSpreading, referenceSpreading] = [
       of('serviceSpread'),
       of('referenceSpread'),
+    ];
+    const [nestFloor, nestFloorSpreading] = [
+      of('nestFloorBurst'),
+      of('nestFloorSpread'),
     ];
     const ratios: Ratio[] = [
       {
@@ -395,6 +412,35 @@ async function main(): Promise<void> {
         value: ratio(
           serviceSpreading.postgresCpuMsPerRequest,
           referenceSpreading.postgresCpuMsPerRequest,
+        ),
+      },
+      {
+        name: 'app CPU per request, Nest floor ÷ reference: burst',
+        value: ratio(
+          nestFloor.appCpuMsPerRequest,
+          reference.appCpuMsPerRequest,
+        ),
+      },
+      {
+        name: 'app CPU per request, Nest floor ÷ reference: spread',
+        value: ratio(
+          nestFloorSpreading.appCpuMsPerRequest,
+          referenceSpreading.appCpuMsPerRequest,
+        ),
+      },
+      {
+        name: 'wall time, Nest floor ÷ reference: burst',
+        value: ratio(nestFloor.wallMs, reference.wallMs),
+      },
+      {
+        name: 'app CPU per request, service ÷ Nest floor: burst',
+        value: ratio(service.appCpuMsPerRequest, nestFloor.appCpuMsPerRequest),
+      },
+      {
+        name: 'app CPU per request, service ÷ Nest floor: spread',
+        value: ratio(
+          serviceSpreading.appCpuMsPerRequest,
+          nestFloorSpreading.appCpuMsPerRequest,
         ),
       },
       {

@@ -28,6 +28,9 @@ function compile(source: string): string {
         module: ts.ModuleKind.CommonJS,
         target: ts.ScriptTarget.ES2023,
         esModuleInterop: true,
+        // Nest's decorators, as the service's own build compiles them.
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
       },
     });
     mkdirSync(OUT_DIR, { recursive: true });

@@ -310,32 +310,53 @@ export async function serviceBurst(
   );
 }
 
-/** The reference server on the database, for `use`; its pool is the service's size. */
-async function withReference<T>(
+/**
+ * A design the service is measured against, served by `bench/<script>.ts` in the reference's
+ * schema: the reference itself (Express, one conditional UPDATE in autocommit) or the Nest
+ * floor (the same UPDATE in the service's stack and managed transaction).
+ */
+export interface Design {
+  name: string;
+  script: 'reference-server' | 'nest-floor-server';
+}
+
+export const REFERENCE: Design = {
+  name: 'reference',
+  script: 'reference-server',
+};
+export const NEST_FLOOR: Design = {
+  name: 'Nest floor',
+  script: 'nest-floor-server',
+};
+
+/** The design's server on the database, for `use`; its pool is the service's size. */
+async function withDesign<T>(
+  design: Design,
   databaseUrl: string,
   poolMax: number,
-  use: (reference: ChildServer) => Promise<T>,
+  use: (server: ChildServer) => Promise<T>,
 ): Promise<T> {
-  const reference = await startChildServer('reference-server', {
+  const child = await startChildServer(design.script, {
     DATABASE_URL: databaseUrl,
     DB_POOL_MAX: String(poolMax),
   });
   try {
-    return await use(reference);
+    return await use(child);
   } finally {
-    await reference.stop();
+    await child.stop();
   }
 }
 
-/** The reference design (bench/reference-server.ts): the same hot burst. */
-export async function referenceBurst(
+/** A design (bench/reference-server.ts, bench/nest-floor-server.ts): the same hot burst. */
+export async function designBurst(
+  design: Design,
   server: BenchServer,
   requests: number,
   poolMax: number,
 ): Promise<Sample> {
-  const scenario = 'reference';
+  const scenario = design.name;
   return withDatabase(server.url, (database) =>
-    withReference(database.url, poolMax, async (reference) => {
+    withDesign(design, database.url, poolMax, async (child) => {
       await database.query('INSERT INTO users (id, balance) VALUES ($1, $2)', [
         HOT_USER,
         requests,
@@ -343,8 +364,8 @@ export async function referenceBurst(
       const sample = await hotBurst(
         scenario,
         server,
-        [reference.url],
-        [reference.pid],
+        [child.url],
+        [child.pid],
         requests,
       );
       const [hot] = await database.query<{ balance: number }>(
@@ -566,23 +587,24 @@ export async function serviceSpread(
   );
 }
 
-/** The reference design under the same spread. */
-export async function referenceSpread(
+/** A design under the same spread. */
+export async function designSpread(
+  design: Design,
   server: BenchServer,
   options: SpreadOptions,
   poolMax: number,
 ): Promise<Sample> {
   return withDatabase(server.url, (database) =>
-    withReference(database.url, poolMax, async (reference) => {
+    withDesign(design, database.url, poolMax, async (child) => {
       const rows = await database.query<{ id: number }>(
         'INSERT INTO users (balance) SELECT $1 FROM generate_series(1, $2) RETURNING id',
         [SPREAD_OPENING_BALANCE, options.users],
       );
       return spreadOn(
-        'reference spread',
+        `${design.name} spread`,
         server,
         database,
-        reference,
+        child,
         rows.map((row) => row.id),
         options,
       );
