@@ -18,7 +18,7 @@ import {
 } from './idempotency.errors';
 import type { IdempotentRequest } from './idempotency.service';
 
-export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 
 /** 1 to 255 printable ASCII characters. */
 const VALID_KEY = /^[\x20-\x7e]{1,255}$/;
