@@ -16,6 +16,7 @@ import {
   NEST_FLOOR,
   rawHttpFloor,
   REFERENCE,
+  REFERENCE_IN_TRANSACTION,
   type Sample,
   serviceBurst,
   serviceSpread,
@@ -302,6 +303,12 @@ async function main(): Promise<void> {
         measure: () => designBurst(REFERENCE, server, requests, poolMax),
       },
       {
+        key: 'referenceInTransactionBurst',
+        label: 'reference in a managed transaction: burst',
+        measure: () =>
+          designBurst(REFERENCE_IN_TRANSACTION, server, requests, poolMax),
+      },
+      {
         key: 'nestFloorBurst',
         label: 'Nest floor: burst',
         chartLabel: 'Nest floor',
@@ -364,6 +371,7 @@ async function main(): Promise<void> {
       of('serviceSpread'),
       of('referenceSpread'),
     ];
+    const referenceInTransaction = of('referenceInTransactionBurst');
     const [nestFloor, nestFloorSpreading] = [
       of('nestFloorBurst'),
       of('nestFloorSpread'),
@@ -413,6 +421,17 @@ async function main(): Promise<void> {
           serviceSpreading.postgresCpuMsPerRequest,
           referenceSpreading.postgresCpuMsPerRequest,
         ),
+      },
+      {
+        name: 'app CPU per request, reference in a managed transaction ÷ reference: burst',
+        value: ratio(
+          referenceInTransaction.appCpuMsPerRequest,
+          reference.appCpuMsPerRequest,
+        ),
+      },
+      {
+        name: 'wall time, reference in a managed transaction ÷ reference: burst',
+        value: ratio(referenceInTransaction.wallMs, reference.wallMs),
       },
       {
         name: 'app CPU per request, Nest floor ÷ reference: burst',

@@ -312,17 +312,25 @@ export async function serviceBurst(
 
 /**
  * A design the service is measured against, served by `bench/<script>.ts` in the reference's
- * schema: the reference itself (Express, one conditional UPDATE in autocommit) or the Nest
- * floor (the same UPDATE in the service's stack and managed transaction).
+ * schema: the reference itself (Express, one conditional UPDATE in autocommit), the reference
+ * with that UPDATE in a managed transaction, or the Nest floor (the same UPDATE in the
+ * service's stack and managed transaction).
  */
 export interface Design {
   name: string;
   script: 'reference-server' | 'nest-floor-server';
+  env?: Record<string, string>;
 }
 
 export const REFERENCE: Design = {
   name: 'reference',
   script: 'reference-server',
+};
+/** What the managed transaction alone, which the service must keep, costs the reference. */
+export const REFERENCE_IN_TRANSACTION: Design = {
+  name: 'reference in a managed transaction',
+  script: 'reference-server',
+  env: { REFERENCE_TRANSACTION: 'managed' },
 };
 export const NEST_FLOOR: Design = {
   name: 'Nest floor',
@@ -337,6 +345,7 @@ async function withDesign<T>(
   use: (server: ChildServer) => Promise<T>,
 ): Promise<T> {
   const child = await startChildServer(design.script, {
+    ...design.env,
     DATABASE_URL: databaseUrl,
     DB_POOL_MAX: String(poolMax),
   });
@@ -347,7 +356,7 @@ async function withDesign<T>(
   }
 }
 
-/** A design (bench/reference-server.ts, bench/nest-floor-server.ts): the same hot burst. */
+/** A design (see `Design`): the same hot burst. */
 export async function designBurst(
   design: Design,
   server: BenchServer,
