@@ -14,13 +14,7 @@ import {
 import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { IsInt, NotEquals } from 'class-validator';
-import { QueryTypes } from 'sequelize';
-import {
-  CHANGE_BALANCE,
-  type ChangeBalanceRow,
-  SCHEMA,
-  sequelize,
-} from './reference-design';
+import { changeBalance, SCHEMA, sequelize } from './reference-design';
 
 /**
  * The floor of the service's stack: the reference design's conditional UPDATE, in the
@@ -42,11 +36,7 @@ class ChangeBalanceDto {
 class BalanceService {
   change(id: number, amount: number) {
     return sequelize.transaction(async (transaction) => {
-      const [row] = await sequelize.query<ChangeBalanceRow>(CHANGE_BALANCE, {
-        bind: [id, amount],
-        type: QueryTypes.SELECT,
-        transaction,
-      });
+      const [row] = await changeBalance(id, amount, transaction);
       if (row.balance !== null) {
         return { userId: id, balance: row.balance };
       }

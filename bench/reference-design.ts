@@ -1,5 +1,5 @@
 import { types } from 'pg';
-import { Sequelize } from 'sequelize';
+import { QueryTypes, Sequelize, type Transaction } from 'sequelize';
 
 /**
  * What the reference design and the Nest floor share, so that they serve the same statement on
@@ -37,3 +37,15 @@ export interface ChangeBalanceRow {
   balance: number | null;
   found: boolean;
 }
+
+/** Runs CHANGE_BALANCE for `amount` on user `id`, in `transaction` when given. */
+export const changeBalance = (
+  id: number,
+  amount: number,
+  transaction?: Transaction,
+) =>
+  sequelize.query<ChangeBalanceRow>(CHANGE_BALANCE, {
+    bind: [id, amount],
+    type: QueryTypes.SELECT,
+    transaction,
+  });

@@ -3,13 +3,7 @@ import express, {
   type Request,
   type Response,
 } from 'express';
-import { QueryTypes, type Transaction } from 'sequelize';
-import {
-  CHANGE_BALANCE,
-  type ChangeBalanceRow,
-  SCHEMA,
-  sequelize,
-} from './reference-design';
+import { changeBalance, SCHEMA, sequelize } from './reference-design';
 
 /**
  * The reference design the service is measured against: Express and Sequelize, one conditional
@@ -23,16 +17,6 @@ import {
  */
 
 const managed = process.env.REFERENCE_TRANSACTION === 'managed';
-
-function changeBalance(id: number, amount: number) {
-  const run = (transaction?: Transaction) =>
-    sequelize.query<ChangeBalanceRow>(CHANGE_BALANCE, {
-      bind: [id, amount],
-      type: QueryTypes.SELECT,
-      transaction,
-    });
-  return managed ? sequelize.transaction(run) : run();
-}
 
 const MAX_ID = 2 ** 31 - 1;
 
@@ -67,7 +51,11 @@ app.post(
       );
       return;
     }
-    const [row] = await changeBalance(id, amount as number);
+    const [row] = await (managed
+      ? sequelize.transaction((transaction) =>
+          changeBalance(id, amount as number, transaction),
+        )
+      : changeBalance(id, amount as number));
     if (row.balance !== null) {
       response.json({ userId: id, balance: row.balance });
     } else if (!row.found) {
