@@ -9,8 +9,8 @@ import {
 } from './utils/test-database';
 
 const MIGRATION_NAMES = readdirSync(MIGRATIONS_DIR)
-  .filter((file) => file.endsWith('.up.sql'))
-  .map((file) => file.replace(/\.up\.sql$/, ''))
+  .filter((file) => file.endsWith('.sql'))
+  .map((file) => file.replace(/\.sql$/, ''))
   .sort();
 
 describe('start-up', () => {

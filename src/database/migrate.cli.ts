@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { Sequelize } from 'sequelize';
 import { validateEnvironment } from '../config/environment';
 import { DatabaseServer } from './database-server';
-import { createMigrationConnection, createMigrator } from './migrator';
+import { createMigrationConnection, createMigrator, migrate } from './migrator';
 
 /**
- * `npm run migration:<create|up|down|pending|executed>`: the app's own migrator as a CLI
- * (`--help` lists the options). Configured like the app: the environment, then `.env`.
+ * `npm run migration:<create|up|pending>`: `up` migrates as the app does at start-up; the others
+ * are Umzug's CLI over the dated migrations (`--help` lists them). Configured like the app: the
+ * environment, then `.env`.
  */
 async function main(): Promise<void> {
   if (existsSync('.env')) {
@@ -24,7 +25,11 @@ async function main(): Promise<void> {
       )
     : new Sequelize({ dialect: 'postgres' });
   try {
-    await createMigrator(connection, console).runAsCLI();
+    if (process.argv[2] === 'up') {
+      await migrate(connection, (line) => console.log(line));
+    } else {
+      await createMigrator(connection, console).runAsCLI();
+    }
   } finally {
     await connection.close();
     await server?.onApplicationShutdown();

@@ -7,8 +7,8 @@ import { invariantViolations } from '../utils/invariants';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 
 const MIGRATION_NAMES = readdirSync(MIGRATIONS_DIR)
-  .filter((file) => file.endsWith('.up.sql'))
-  .map((file) => file.replace(/\.up\.sql$/, ''))
+  .filter((file) => file.endsWith('.sql'))
+  .map((file) => file.replace(/\.sql$/, ''))
   .sort();
 
 describe('five instances started at the same moment on an empty database', () => {

@@ -1,0 +1,50 @@
+-- Captures p_amount of an active hold (NULL: all of it): the balance is debited by that much,
+-- in a `capture` balance transaction (with the capture's reference and description, else the
+-- hold's), and the whole hold is released. Nothing else is checked against the balance: the
+-- hold's amount was available when it was placed and has stayed set aside since, so taking
+-- at most that much leaves available >= 0 (users_balance_non_negative stands behind it).
+-- outcome: applied, hold_not_found, hold_not_active or capture_exceeds_hold.
+CREATE OR REPLACE FUNCTION ledger_capture_hold(
+  p_hold_id bigint, p_amount bigint DEFAULT NULL,
+  p_reference text DEFAULT NULL, p_description text DEFAULT NULL,
+  OUT outcome text, OUT balance bigint, OUT held bigint, OUT status text, OUT hold holds
+)
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_locked record;
+  v_amount bigint;
+  v_transaction_id bigint;
+BEGIN
+  SELECT * INTO v_locked FROM ledger_lock_hold(p_hold_id);
+  outcome := v_locked.outcome;
+  balance := v_locked.balance;
+  status := v_locked.status;
+  hold := v_locked.hold;
+  IF outcome IS NOT NULL THEN
+    RETURN;
+  END IF;
+  v_amount := coalesce(p_amount, hold.amount);
+  IF v_amount > hold.amount THEN
+    outcome := 'capture_exceeds_hold';
+    RETURN;
+  END IF;
+  UPDATE users u
+  SET balance = u.balance - v_amount, version = u.version + 1, updated_at = now()
+  WHERE u.id = hold.user_id
+  RETURNING u.balance INTO balance;
+  v_transaction_id := ledger_append(
+    hold.user_id, -v_amount, balance, 'capture',
+    p_hold_id => p_hold_id,
+    p_reference => coalesce(p_reference, hold.reference),
+    p_description => coalesce(p_description, hold.description)
+  );
+  UPDATE holds h
+  SET status = 'captured', captured_amount = v_amount, transaction_id = v_transaction_id,
+      settled_at = v_locked.decided_at
+  WHERE h.id = p_hold_id
+  RETURNING h.* INTO hold;
+  held := ledger_held(hold.user_id, v_locked.held_until, v_locked.decided_at);
+  status := 'captured';
+  outcome := 'applied';
+END
+$$;

@@ -1,3 +1,0 @@
-DROP TABLE balance_transactions;
-DROP FUNCTION forbid_ledger_rewrite();
-DROP TABLE transfers;
