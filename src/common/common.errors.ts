@@ -57,3 +57,12 @@ export class InternalError extends domainError({
     super('Internal server error');
   }
 }
+
+/** Refusals of HTTP itself, answered before any route: the API docs list them with the rest. */
+export const HTTP_REFUSALS = [
+  RouteNotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  HeadersTooLargeError,
+  RequestTimeoutError,
+];

@@ -15,6 +15,7 @@ import { DomainError } from './domain.error';
 class FundsError extends DomainError {
   readonly code = 'INSUFFICIENT_FUNDS';
   readonly status = HttpStatus.CONFLICT;
+  readonly outcome = 'insufficient_funds';
   constructor() {
     super('not enough');
     this.details.balance = 3;

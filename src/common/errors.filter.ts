@@ -19,6 +19,7 @@ import {
 import {
   DomainError,
   type DomainErrorClass,
+  type ErrorSpec,
   ValidationFailedError,
 } from './domain.error';
 
@@ -31,9 +32,13 @@ const FRAMEWORK_REFUSALS: Partial<Record<number, DomainErrorClass>> = {
   [HttpStatus.SERVICE_UNAVAILABLE]: ServiceUnavailableError,
 };
 
-/** What the filter leaves on `response.locals` for the request metrics. */
+const SERVICE_UNAVAILABLE: number = HttpStatus.SERVICE_UNAVAILABLE;
+
+/** What the filter leaves on `response.locals` for the request log and metrics. */
 export interface ErrorLocals {
   errorCode?: string;
+  /** What a money route's counter counts it as (see `ErrorSpec.outcome`). */
+  errorOutcome?: string;
 }
 
 export interface ErrorBody {
@@ -70,22 +75,30 @@ export class ErrorsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const body = this.toBody(exception);
-    (response.locals as ErrorLocals).errorCode = body.code;
-    if (body.code === 'SERVICE_UNAVAILABLE') {
+    const { spec, message, details } = this.toRefusal(exception);
+    const locals = response.locals as ErrorLocals;
+    locals.errorCode = spec.code;
+    locals.errorOutcome = spec.outcome;
+    // The database is out of reach, or the outcome unknown: a retry may succeed.
+    if (spec.status === SERVICE_UNAVAILABLE) {
       response.setHeader('Retry-After', '1');
     }
-    response.status(body.statusCode).json(body);
+    response
+      .status(spec.status)
+      .json(errorBody(spec.status, spec.code, message, details));
   }
 
-  private toBody(exception: unknown): ErrorBody {
+  private toRefusal(exception: unknown): {
+    spec: Omit<ErrorSpec, 'example'>;
+    message: string;
+    details?: Record<string, unknown>;
+  } {
     if (exception instanceof DomainError) {
-      return errorBody(
-        exception.status,
-        exception.code,
-        exception.message,
-        exception.details,
-      );
+      return {
+        spec: exception,
+        message: exception.message,
+        details: exception.details,
+      };
     }
     const status =
       exception instanceof HttpException
@@ -95,12 +108,12 @@ export class ErrorsFilter implements ExceptionFilter {
           : undefined;
     const refusal =
       status === undefined ? undefined : FRAMEWORK_REFUSALS[status];
-    if (status !== undefined && refusal !== undefined) {
-      return errorBody(status, refusal.spec.code, (exception as Error).message);
+    if (refusal !== undefined) {
+      return { spec: refusal.spec, message: (exception as Error).message };
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable: ${String(exception)}`);
-      return this.toBody(new ServiceUnavailableError());
+      return this.toRefusal(new ServiceUnavailableError());
     }
     if (exception instanceof Error) {
       // Sequelize's stack starts without the message: log both.
@@ -111,7 +124,7 @@ export class ErrorsFilter implements ExceptionFilter {
     } else {
       this.logger.error(String(exception));
     }
-    return this.toBody(new InternalError());
+    return this.toRefusal(new InternalError());
   }
 }
 

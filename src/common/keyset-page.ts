@@ -1,6 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ValidationFailedError } from './domain.error';
 
+/** How a page of a listing is asked for. */
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
 /** A page of items, newest first, and the cursor of the next (older) one; null on the last. */
 export interface Page<T> {
   items: T[];

@@ -1,11 +1,13 @@
 import { Logger, Module, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectConnection, SequelizeModule } from '@nestjs/sequelize';
-import { Sequelize } from 'sequelize';
+import { SequelizeModule } from '@nestjs/sequelize';
 import { types } from 'pg';
+import { Sequelize } from 'sequelize-typescript';
 import { Environment } from '../config/environment';
+import { UsersModule } from '../users/users.module';
+import { UsersRepository } from '../users/users.repository';
 import { DatabaseServer } from './database-server';
-import { createMigrationConnection, createMigrator } from './migrator';
+import { createMigrationConnection, migrate } from './migrator';
 import { seed } from './seed';
 
 // pg returns BIGINT as a string, because it can exceed 2^53. Every bigint column here is bounded
@@ -33,12 +35,14 @@ const QUERY_TIMEOUT_MS = 10_000;
 class DatabaseServerModule {}
 
 /**
- * Connects the app's pool, then, before the app listens, applies pending migrations and seeds.
- * A failed migration fails start-up: the app never serves a schema it does not know.
+ * Connects the app's pool, then, before the app listens, applies pending migrations and the
+ * changed functions of db/functions, and seeds. A failed migration fails start-up: the app never
+ * serves a schema it does not know.
  */
 @Module({
   imports: [
     DatabaseServerModule,
+    UsersModule,
     SequelizeModule.forRootAsync({
       imports: [DatabaseServerModule],
       inject: [DatabaseServer, ConfigService],
@@ -48,6 +52,7 @@ class DatabaseServerModule {}
       ) => ({
         dialect: 'postgres',
         uri: server.url,
+        // The models each feature module registers with SequelizeModule.forFeature.
         autoLoadModels: true,
         synchronize: false,
         // Logging every query costs CPU on every request.
@@ -78,7 +83,8 @@ export class DatabaseModule implements OnModuleInit {
   constructor(
     private readonly server: DatabaseServer,
     private readonly config: ConfigService<Environment, true>,
-    @InjectConnection() private readonly sequelize: Sequelize,
+    private readonly sequelize: Sequelize,
+    private readonly users: UsersRepository,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -88,14 +94,11 @@ export class DatabaseModule implements OnModuleInit {
         this.server.url,
     );
     try {
-      const migrated = await createMigrator(connection).up();
-      for (const { name } of migrated) {
-        this.logger.log(`Applied migration ${name}`);
-      }
-      await seed(connection);
+      await migrate(connection, (line) => this.logger.log(line));
     } finally {
       await connection.close();
     }
+    await seed(this.sequelize, this.users);
     await this.fillPool();
   }
 

@@ -1,24 +1,27 @@
-import { Sequelize } from 'sequelize';
-import { OPEN_FIRST_ACCOUNT } from '../ledger/ledger.sql';
+import type { Sequelize } from 'sequelize-typescript';
+import { User } from '../users/user.model';
+import type { UsersRepository } from '../users/users.repository';
 import { MIGRATION_LOCK } from './migrator';
 
 export const SEED_BALANCE = 10_000;
 
 /**
- * Creates user 1 with the seed balance, recorded as its opening balance transaction, on an
- * empty database only, exactly once: the same advisory lock as the migrations makes concurrent
- * starts take turns, and a table that already has users is left alone, so a restart never
- * re-seeds or resets a balance.
+ * Creates user 1 with the seed balance through the same path as `POST /users` (its opening
+ * balance is its first balance transaction), on an empty database only, exactly once: the
+ * migrations' advisory lock makes concurrent starts take turns, and a table that already has
+ * users is left alone, so a restart never re-seeds or resets a balance.
  */
-export async function seed(sequelize: Sequelize): Promise<void> {
+export async function seed(
+  sequelize: Sequelize,
+  users: UsersRepository,
+): Promise<void> {
   await sequelize.transaction(async (transaction) => {
     await sequelize.query('SELECT pg_advisory_xact_lock(hashtext($1))', {
       bind: [MIGRATION_LOCK],
       transaction,
     });
-    await sequelize.query(OPEN_FIRST_ACCOUNT, {
-      bind: [SEED_BALANCE],
-      transaction,
-    });
+    if ((await User.count({ transaction })) === 0) {
+      await users.create(SEED_BALANCE, transaction);
+    }
   });
 }

@@ -1,11 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
-import {
-  type DomainErrorClass,
-  type ErrorSpec,
-  errorCatalogue,
-} from '../common/domain.error';
+import type { DomainErrorClass, ErrorSpec } from '../common/domain.error';
 
 /** Every error body, whatever the status: `ErrorsFilter` writes this shape. */
 export class ErrorBodySchema {
@@ -16,7 +12,7 @@ export class ErrorBodySchema {
   error!: string;
 
   @ApiProperty({
-    // Filled with every declared code once the modules are loaded (see setUpOpenApi).
+    // Filled with every code the document shows (see setUpOpenApi).
     enum: [],
     example: 'INSUFFICIENT_FUNDS',
     description: 'Stable: branch on this, never on the message',
@@ -27,11 +23,6 @@ export class ErrorBodySchema {
     example: 'User 1 has 1 available (balance 201, 200 held), less than 2',
   })
   message!: string;
-}
-
-/** The codes of the error catalogue, for the schema's enum. */
-export function catalogueCodes(): string[] {
-  return [...errorCatalogue().keys()];
 }
 
 /**

@@ -1,11 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { SchemaObject } from '@nestjs/swagger';
-
 import {
-  catalogueCodes,
-  ErrorBodySchema,
-} from './api-error-responses.decorator';
+  DocumentBuilder,
+  type ExampleObject,
+  type OpenAPIObject,
+  type ResponseObject,
+  type SchemaObject,
+  SwaggerModule,
+} from '@nestjs/swagger';
+import { HTTP_REFUSALS } from '../common/common.errors';
+import { ErrorBodySchema } from './api-error-responses.decorator';
 
 /** `/docs` (Swagger UI) and `/docs-json`, generated from the controllers and DTOs. */
 export function setUpOpenApi(app: INestApplication): void {
@@ -28,6 +31,28 @@ export function setUpOpenApi(app: INestApplication): void {
   const errorBody = document.components?.schemas?.[
     ErrorBodySchema.name
   ] as SchemaObject;
-  (errorBody.properties?.code as SchemaObject).enum = catalogueCodes();
+  (errorBody.properties?.code as SchemaObject).enum = errorCodes(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}
+
+/**
+ * Every code the service answers with: those its routes document (each route's
+ * `@ApiErrorResponses`), and those of HTTP itself, which no route reaches.
+ */
+function errorCodes(document: OpenAPIObject): string[] {
+  const codes = new Set(HTTP_REFUSALS.map(({ spec }) => spec.code));
+  const operations = Object.values(document.paths).flatMap((path) =>
+    [path.get, path.post, path.put, path.patch, path.delete].filter(
+      (operation) => operation !== undefined,
+    ),
+  );
+  for (const { responses } of operations) {
+    for (const response of Object.values(responses) as ResponseObject[]) {
+      const examples = response.content?.['application/json']?.examples ?? {};
+      for (const example of Object.values(examples) as ExampleObject[]) {
+        codes.add((example.value as ErrorBodySchema).code);
+      }
+    }
+  }
+  return [...codes].sort();
 }

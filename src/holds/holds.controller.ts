@@ -2,7 +2,7 @@ import {
   Body,
   Controller,
   Get,
-  HttpCode,
+  HttpStatus,
   Param,
   Post,
   Query,
@@ -25,18 +25,12 @@ import {
 } from '../docs/common-responses';
 import { ApiHoldIdParam, ApiUserIdParam } from '../docs/id-params';
 import { Idempotency, Idempotent } from '../idempotency/idempotent.decorator';
+import { holdOperation } from '../metrics/money-counter';
 import {
   IdempotencyService,
   type IdempotentRequest,
 } from '../idempotency/idempotency.service';
-import {
-  CAPTURE_HOLD_REFUSALS,
-  HoldNotFoundError,
-  PLACE_HOLD_REFUSALS,
-  UserNotFoundError,
-  VOID_HOLD_REFUSALS,
-} from '../ledger/ledger.errors';
-import { LedgerService } from '../ledger/ledger.service';
+import { UserNotFoundError } from '../users/users.errors';
 import { CaptureHoldDto } from './dto/capture-hold.dto';
 import { CreateHoldDto } from './dto/create-hold.dto';
 import {
@@ -45,6 +39,13 @@ import {
   HoldResponse,
 } from './dto/hold.response';
 import { ListHoldsQuery } from './dto/list-holds.query';
+import {
+  CAPTURE_HOLD_REFUSALS,
+  HoldNotFoundError,
+  PLACE_HOLD_REFUSALS,
+  VOID_HOLD_REFUSALS,
+} from './holds.errors';
+import { HoldsRepository } from './holds.repository';
 
 /** Holds: money set aside now, captured or released later. */
 @ApiTags('holds')
@@ -53,7 +54,7 @@ import { ListHoldsQuery } from './dto/list-holds.query';
 @Controller()
 export class HoldsController {
   constructor(
-    private readonly ledger: LedgerService,
+    private readonly holds: HoldsRepository,
     private readonly keys: IdempotencyService,
   ) {}
 
@@ -63,7 +64,7 @@ export class HoldsController {
       'Set money aside from what the user has available, until captured, voided or expired',
   })
   @ApiUserIdParam()
-  @Idempotent()
+  @Idempotent(HttpStatus.CREATED, holdOperation('place'))
   @ApiCreatedResponse({ type: HoldChangeResponse })
   @ApiErrorResponses(...BODY_REFUSALS, ...PLACE_HOLD_REFUSALS)
   async place(
@@ -73,7 +74,7 @@ export class HoldsController {
   ): Promise<HoldChangeResponse> {
     return this.keys.once(idempotency, async (transaction) =>
       HoldChangeResponse.changed(
-        await this.ledger.placeHold(
+        await this.holds.place(
           userId,
           body.amount,
           body.expiresInSeconds,
@@ -96,7 +97,7 @@ export class HoldsController {
     @Param('id', ParseIdPipe) userId: number,
     @Query() query: ListHoldsQuery,
   ): Promise<HoldPage> {
-    const page = await this.ledger.holds(userId, query);
+    const page = await this.holds.list(userId, query);
     return {
       items: page.items.map((hold) => HoldResponse.of(hold)),
       nextCursor: page.nextCursor,
@@ -111,17 +112,16 @@ export class HoldsController {
   async findOne(
     @Param('id', ParseBigIdPipe) id: number,
   ): Promise<HoldResponse> {
-    return HoldResponse.of(await this.ledger.hold(id));
+    return HoldResponse.of(await this.holds.findOne(id));
   }
 
   @Post('holds/:id/capture')
-  @HttpCode(200)
   @ApiOperation({
     summary:
       'Debit all or part of an active hold (a `capture` ledger entry) and release the rest',
   })
   @ApiHoldIdParam()
-  @Idempotent()
+  @Idempotent(HttpStatus.OK, holdOperation('capture'))
   @ApiOkResponse({ type: HoldChangeResponse })
   @ApiErrorResponses(...BODY_REFUSALS, ...CAPTURE_HOLD_REFUSALS)
   async capture(
@@ -131,7 +131,7 @@ export class HoldsController {
   ): Promise<HoldChangeResponse> {
     return this.keys.once(idempotency, async (transaction) =>
       HoldChangeResponse.changed(
-        await this.ledger.captureHold(
+        await this.holds.capture(
           id,
           body.amount,
           annotationOf(body),
@@ -142,10 +142,9 @@ export class HoldsController {
   }
 
   @Post('holds/:id/void')
-  @HttpCode(200)
   @ApiOperation({ summary: 'Release an active hold whole' })
   @ApiHoldIdParam()
-  @Idempotent()
+  @Idempotent(HttpStatus.OK, holdOperation('void'))
   @ApiOkResponse({ type: HoldChangeResponse })
   @ApiErrorResponses(...BODY_REFUSALS, ...VOID_HOLD_REFUSALS)
   async void(
@@ -154,7 +153,7 @@ export class HoldsController {
     @Idempotency() idempotency: IdempotentRequest,
   ): Promise<HoldChangeResponse> {
     return this.keys.once(idempotency, async (transaction) =>
-      HoldChangeResponse.changed(await this.ledger.voidHold(id, transaction)),
+      HoldChangeResponse.changed(await this.holds.void(id, transaction)),
     );
   }
 }

@@ -1,10 +1,15 @@
 import { Module } from '@nestjs/common';
+import { SequelizeModule } from '@nestjs/sequelize';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
-import { LedgerModule } from '../ledger/ledger.module';
+import { UsersModule } from '../users/users.module';
+import { Hold } from './hold.model';
 import { HoldsController } from './holds.controller';
+import { HoldsRepository } from './holds.repository';
 
+/** Holds: money set aside now, captured or released later. */
 @Module({
-  imports: [LedgerModule, IdempotencyModule],
+  imports: [SequelizeModule.forFeature([Hold]), UsersModule, IdempotencyModule],
   controllers: [HoldsController],
+  providers: [HoldsRepository],
 })
 export class HoldsModule {}

@@ -6,12 +6,12 @@ import {
 } from '@nestjs/common';
 import { DatabaseError, Transaction } from 'sequelize';
 import { Sequelize } from 'sequelize-typescript';
-import { queryInTransaction } from '../database/transaction-query';
+import { queryInTransaction } from '../database/sequelize-internals';
+import { SqlFunction } from '../database/sql-function';
 import {
   IdempotencyKeyInUseError,
   IdempotencyKeyReusedError,
 } from './idempotency.errors';
-import { CLAIM, type ClaimRow, PURGE, REMEMBER } from './idempotency.sql';
 
 /** A client's key, whose it is, and what identifies the request it came with. */
 export interface IdempotencyKey {
@@ -42,6 +42,24 @@ export type IdempotentRequest =
 export const REPLAYED_HEADER = 'Idempotent-Replayed';
 
 const LOCK_NOT_AVAILABLE = '55P03';
+
+/** Takes the key for the transaction, or reports what its first request was answered. */
+const CLAIM = new SqlFunction<
+  IdempotencyKey,
+  | { claimed: true }
+  | { claimed: false; fingerprint: string; status: number; body: string }
+>('idempotency_claim', {
+  scope: 'p_scope',
+  key: 'p_key',
+  fingerprint: 'p_fingerprint',
+});
+
+/** `$1` scope, `$2` key, `$3` status, `$4` body: what was answered under a claimed key. */
+const REMEMBER =
+  'UPDATE idempotency_keys SET status = $3, body = $4 WHERE scope = $1 AND key = $2';
+
+/** Keys are kept at least 24 hours. */
+const PURGE = `DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`;
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -112,13 +130,9 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
    */
   private async claim(
     transaction: Transaction,
-    { scope, key, fingerprint }: IdempotencyKey,
+    key: IdempotencyKey,
   ): Promise<StoredAnswer | undefined> {
-    const [claim] = await queryInTransaction<ClaimRow>(transaction, CLAIM, [
-      scope,
-      key,
-      fingerprint,
-    ]).catch((error: unknown) => {
+    const claim = await CLAIM.call(transaction, key).catch((error: unknown) => {
       const code =
         error instanceof DatabaseError &&
         (error.parent as { code?: string }).code;
@@ -129,10 +143,10 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     if (claim.claimed) {
       return undefined;
     }
-    if (claim.fingerprint !== fingerprint) {
+    if (claim.fingerprint !== key.fingerprint) {
       throw new IdempotencyKeyReusedError();
     }
-    return { status: claim.status!, body: claim.body! };
+    return { status: claim.status, body: claim.body };
   }
 
   /** Stores the answer under the key this transaction claimed. */

@@ -2,15 +2,17 @@ import {
   applyDecorators,
   createParamDecorator,
   ExecutionContext,
+  HttpCode,
   HttpStatus,
+  SetMetadata,
 } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { ApiHeader } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { createHash } from 'node:crypto';
 import stableStringify from 'safe-stable-stringify';
 import { ValidationFailedError } from '../common/domain.error';
 import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
+import type { MoneyCounter } from '../metrics/money-counter';
 import { CALLER, type RequestWithCaller } from '../security/api-key.middleware';
 import {
   IdempotencyKeyInUseError,
@@ -28,12 +30,33 @@ const WITHOUT_KEY: IdempotentRequest = {};
 const sha256 = (text: string) =>
   createHash('sha256').update(text).digest('hex');
 
+/** What `@Idempotent()` says of its route. */
+interface MoneyRoute {
+  /** What the route answers a change with. */
+  status: HttpStatus.OK | HttpStatus.CREATED;
+  /** Which counter of `/metrics` counts its outcomes. */
+  counter: MoneyCounter;
+}
+
+const MONEY_ROUTE = Symbol('money-route');
+
+/** Where `@Idempotency()` leaves its route's counter, for the request metrics. */
+export interface MoneyRouteLocals {
+  moneyCounter?: MoneyCounter;
+}
+
 /**
- * Documents that a route that changes money takes an `Idempotency-Key`. Its handler runs the
- * change through `IdempotencyService.once` with the route's `@Idempotency()`.
+ * Marks a route that changes money: it answers a change with `status`, takes an
+ * `Idempotency-Key` (its handler runs the change through `IdempotencyService.once` with the
+ * route's `@Idempotency()`), and `counter` counts its outcomes on `/metrics`.
  */
-export const Idempotent = () =>
+export const Idempotent = (
+  status: MoneyRoute['status'],
+  counter: MoneyCounter,
+) =>
   applyDecorators(
+    HttpCode(status),
+    SetMetadata(MONEY_ROUTE, { status, counter } satisfies MoneyRoute),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
@@ -54,12 +77,20 @@ export const Idempotent = () =>
 /**
  * The request's `Idempotency-Key`, validated, with what identifies the request it came with;
  * empty without one. A parameter rather than an interceptor: a request without a key, which
- * is most, then costs a header lookup, not an interceptor chain.
+ * is most, then costs a header lookup, not an interceptor chain. Nest reads every parameter
+ * before it validates any, so the route's counter is known even when its body is refused.
  */
 export const Idempotency = createParamDecorator(
   (_: unknown, context: ExecutionContext): IdempotentRequest => {
     const http = context.switchToHttp();
     const request = http.getRequest<RequestWithCaller>();
+    const response = http.getResponse<Response>();
+    const route = Reflect.getMetadata(MONEY_ROUTE, context.getHandler()) as
+      MoneyRoute | undefined;
+    if (!route) {
+      throw new Error('@Idempotency() needs @Idempotent() on its route');
+    }
+    (response.locals as MoneyRouteLocals).moneyCounter = route.counter;
     const key = request.headers[IDEMPOTENCY_KEY_HEADER];
     if (key === undefined) {
       return WITHOUT_KEY;
@@ -78,10 +109,8 @@ export const Idempotency = createParamDecorator(
           `${request.method} ${request.path}\n${stableStringify(request.body)}`,
         ),
       },
-      status:
-        (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as
-          number | undefined) ?? HttpStatus.CREATED,
-      response: http.getResponse<Response>(),
+      status: route.status,
+      response,
     };
   },
 );

@@ -3,6 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { NextFunction, Request, Response } from 'express';
 import { Counter, Histogram } from 'prom-client';
 import type { ErrorLocals } from '../common/errors.filter';
+import type { MoneyRouteLocals } from '../idempotency/idempotent.decorator';
 import { REPLAYED_HEADER } from '../idempotency/idempotency.service';
 import {
   BALANCE_CHANGES,
@@ -11,40 +12,19 @@ import {
   HTTP_REQUESTS,
 } from './metrics.names';
 
-/** The routes that change a balance, as Express names them once matched. */
-const BALANCE_ROUTES = new Set(['POST /users/:id/balance', 'POST /transfers']);
-
-/** The routes that place or settle a hold, and the operation each counts as. */
-const HOLD_ROUTES: Partial<Record<string, string>> = {
-  'POST /users/:id/holds': 'place',
-  'POST /holds/:id/capture': 'capture',
-  'POST /holds/:id/void': 'void',
-};
-
-/** What an error code means on those routes; any other refusal is `other`. */
-const OUTCOMES: Partial<Record<string, string>> = {
-  VALIDATION_FAILED: 'validation',
-  USER_NOT_FOUND: 'not_found',
-  HOLD_NOT_FOUND: 'not_found',
-  INSUFFICIENT_FUNDS: 'insufficient_funds',
-  BALANCE_LIMIT_EXCEEDED: 'limit_exceeded',
-  HOLD_NOT_ACTIVE: 'not_active',
-  CAPTURE_EXCEEDS_HOLD: 'exceeds_hold',
-};
-
+/** A money route's outcome: applied, replayed, or what its error's spec says it counts as. */
 function outcomeOf(response: Response): string {
   if (response.statusCode < 300) {
     return response.getHeader(REPLAYED_HEADER) ? 'replayed' : 'applied';
   }
-  const code = (response.locals as ErrorLocals).errorCode;
-  return (code && OUTCOMES[code]) ?? 'other';
+  return (response.locals as ErrorLocals).errorOutcome ?? 'other';
 }
 
 /**
  * Counts and times every request once it is answered, by route template (never the raw URL,
- * which would make a label per user) and status. A request refused before routing (without
- * an API key; a body too large, not JSON or malformed) or for no route counts under the
- * route `unmatched`.
+ * which would make a label per user) and status; a money route's outcome also goes to the
+ * counter its `@Idempotent()` names. A request refused before routing (without an API key; a
+ * body too large, not JSON or malformed) or for no route counts under the route `unmatched`.
  */
 @Injectable()
 export class HttpMetricsMiddleware implements NestMiddleware {
@@ -67,14 +47,12 @@ export class HttpMetricsMiddleware implements NestMiddleware {
       };
       this.requests.inc(labels);
       this.duration.observe(labels, (performance.now() - started) / 1000);
-      const operation = `${request.method} ${route}`;
-      if (BALANCE_ROUTES.has(operation)) {
+      const counter = (response.locals as MoneyRouteLocals).moneyCounter;
+      if (counter?.metric === 'balance_changes') {
         this.balanceChanges.inc({ outcome: outcomeOf(response) });
-      }
-      const hold = HOLD_ROUTES[operation];
-      if (hold) {
+      } else if (counter?.metric === 'hold_operations') {
         this.holdOperations.inc({
-          operation: hold,
+          operation: counter.operation,
           outcome: outcomeOf(response),
         });
       }

@@ -12,15 +12,8 @@ import {
 import type { Response } from 'express';
 import { Gauge } from 'prom-client';
 import { Sequelize } from 'sequelize-typescript';
+import { poolState } from '../database/sequelize-internals';
 import { DB_POOL_CONNECTIONS, DB_POOL_WAITING } from './metrics.names';
-
-/** What sequelize-pool exposes of its state. */
-interface PoolState {
-  size: number;
-  available: number;
-  using: number;
-  waiting: number;
-}
 
 /** `GET /metrics`: Prometheus text. The pool is read at scrape time, so requests pay nothing. */
 @ApiTags('metrics')
@@ -45,9 +38,7 @@ export class MetricsController extends PrometheusController {
     },
   })
   override index(@Res({ passthrough: true }) response: Response) {
-    const pool = (
-      this.sequelize.connectionManager as unknown as { pool: PoolState }
-    ).pool;
+    const pool = poolState(this.sequelize);
     this.connections.set({ state: 'open' }, pool.size);
     this.connections.set({ state: 'in_use' }, pool.using);
     this.connections.set({ state: 'idle' }, pool.available);

@@ -1,4 +1,4 @@
-import { Body, Controller, Post } from '@nestjs/common';
+import { Body, Controller, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -12,14 +12,15 @@ import {
   BODY_REFUSALS,
 } from '../docs/common-responses';
 import { Idempotency, Idempotent } from '../idempotency/idempotent.decorator';
+import { BALANCE_CHANGE } from '../metrics/money-counter';
 import {
   IdempotencyService,
   type IdempotentRequest,
 } from '../idempotency/idempotency.service';
-import { LEDGER_REFUSALS } from '../ledger/ledger.errors';
-import { LedgerService } from '../ledger/ledger.service';
+import { BALANCE_CHANGE_REFUSALS } from '../users/users.errors';
 import { CreateTransferDto } from './dto/create-transfer.dto';
 import { TransferResponse } from './dto/transfer.response';
+import { TransfersRepository } from './transfers.repository';
 
 @ApiTags('transfers')
 @ApiBearerAuth()
@@ -27,7 +28,7 @@ import { TransferResponse } from './dto/transfer.response';
 @Controller('transfers')
 export class TransfersController {
   constructor(
-    private readonly ledger: LedgerService,
+    private readonly transfers: TransfersRepository,
     private readonly keys: IdempotencyService,
   ) {}
 
@@ -36,16 +37,16 @@ export class TransfersController {
     summary:
       'Move money between two users, all or nothing, from what the source has available',
   })
-  @Idempotent()
+  @Idempotent(HttpStatus.CREATED, BALANCE_CHANGE)
   @ApiCreatedResponse({ type: TransferResponse })
-  @ApiErrorResponses(...BODY_REFUSALS, ...LEDGER_REFUSALS)
+  @ApiErrorResponses(...BODY_REFUSALS, ...BALANCE_CHANGE_REFUSALS)
   async create(
     @Body() body: CreateTransferDto,
     @Idempotency() idempotency: IdempotentRequest,
   ): Promise<TransferResponse> {
     return this.keys.once(idempotency, async (transaction) =>
       TransferResponse.of(
-        await this.ledger.transfer(
+        await this.transfers.create(
           body.fromUserId,
           body.toUserId,
           body.amount,

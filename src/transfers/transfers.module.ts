@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
+import { SequelizeModule } from '@nestjs/sequelize';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
-import { LedgerModule } from '../ledger/ledger.module';
+import { Transfer } from './transfer.model';
 import { TransfersController } from './transfers.controller';
+import { TransfersRepository } from './transfers.repository';
 
+/** Money moved between two users, all or nothing. */
 @Module({
-  imports: [LedgerModule, IdempotencyModule],
+  imports: [SequelizeModule.forFeature([Transfer]), IdempotencyModule],
   controllers: [TransfersController],
+  providers: [TransfersRepository],
 })
 export class TransfersModule {}

@@ -2,7 +2,7 @@ import {
   Body,
   Controller,
   Get,
-  HttpCode,
+  HttpStatus,
   Param,
   Post,
   Query,
@@ -24,12 +24,11 @@ import {
   BODY_REFUSALS,
 } from '../docs/common-responses';
 import { Idempotency, Idempotent } from '../idempotency/idempotent.decorator';
+import { BALANCE_CHANGE, NOT_COUNTED } from '../metrics/money-counter';
 import {
   IdempotencyService,
   type IdempotentRequest,
 } from '../idempotency/idempotency.service';
-import { LEDGER_REFUSALS, UserNotFoundError } from '../ledger/ledger.errors';
-import { LedgerService } from '../ledger/ledger.service';
 import {
   BalanceTransactionPage,
   BalanceTransactionResponse,
@@ -38,6 +37,8 @@ import { ChangeBalanceDto } from './dto/change-balance.dto';
 import { CreateUserDto } from './dto/create-user.dto';
 import { ListTransactionsQuery } from './dto/list-transactions.query';
 import { BalanceResponse, UserResponse } from './dto/user.response';
+import { BALANCE_CHANGE_REFUSALS, UserNotFoundError } from './users.errors';
+import { UsersRepository } from './users.repository';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -45,7 +46,7 @@ import { BalanceResponse, UserResponse } from './dto/user.response';
 @Controller('users')
 export class UsersController {
   constructor(
-    private readonly ledger: LedgerService,
+    private readonly users: UsersRepository,
     private readonly keys: IdempotencyService,
   ) {}
 
@@ -54,7 +55,7 @@ export class UsersController {
     summary:
       'Create a user; the opening balance is its first balance transaction',
   })
-  @Idempotent()
+  @Idempotent(HttpStatus.CREATED, NOT_COUNTED)
   @ApiCreatedResponse({ type: UserResponse })
   @ApiErrorResponses(...BODY_REFUSALS)
   async create(
@@ -62,7 +63,7 @@ export class UsersController {
     @Idempotency() idempotency: IdempotentRequest,
   ): Promise<UserResponse> {
     return this.keys.once(idempotency, async (transaction) =>
-      UserResponse.opened(await this.ledger.openAccount(balance, transaction)),
+      UserResponse.of(await this.users.create(balance, transaction)),
     );
   }
 
@@ -74,18 +75,17 @@ export class UsersController {
   @ApiOkResponse({ type: UserResponse })
   @ApiErrorResponses(ValidationFailedError, UserNotFoundError)
   async findOne(@Param('id', ParseIdPipe) id: number): Promise<UserResponse> {
-    return UserResponse.of(await this.ledger.account(id));
+    return UserResponse.of(await this.users.findOne(id));
   }
 
   @Post(':id/balance')
-  @HttpCode(200)
   @ApiOperation({
     summary: 'Credit (amount > 0) or debit (amount < 0) a balance',
   })
   @ApiUserIdParam()
-  @Idempotent()
+  @Idempotent(HttpStatus.OK, BALANCE_CHANGE)
   @ApiOkResponse({ type: BalanceResponse })
-  @ApiErrorResponses(...BODY_REFUSALS, ...LEDGER_REFUSALS)
+  @ApiErrorResponses(...BODY_REFUSALS, ...BALANCE_CHANGE_REFUSALS)
   async changeBalance(
     @Param('id', ParseIdPipe) id: number,
     @Body() body: ChangeBalanceDto,
@@ -93,7 +93,7 @@ export class UsersController {
   ): Promise<BalanceResponse> {
     return this.keys.once(idempotency, async (transaction) =>
       BalanceResponse.of(
-        await this.ledger.changeBalance(
+        await this.users.changeBalance(
           id,
           body.amount,
           annotationOf(body),
@@ -111,11 +111,11 @@ export class UsersController {
   @ApiUserIdParam()
   @ApiOkResponse({ type: BalanceTransactionPage })
   @ApiErrorResponses(ValidationFailedError, UserNotFoundError)
-  async history(
+  async balanceTransactions(
     @Param('id', ParseIdPipe) id: number,
     @Query() query: ListTransactionsQuery,
   ): Promise<BalanceTransactionPage> {
-    const page = await this.ledger.history(id, query);
+    const page = await this.users.balanceTransactions(id, query);
     return {
       items: page.items.map((entry) => BalanceTransactionResponse.of(entry)),
       nextCursor: page.nextCursor,

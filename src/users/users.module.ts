@@ -1,10 +1,19 @@
 import { Module } from '@nestjs/common';
+import { SequelizeModule } from '@nestjs/sequelize';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
-import { LedgerModule } from '../ledger/ledger.module';
+import { BalanceTransaction } from './balance-transaction.model';
+import { User } from './user.model';
 import { UsersController } from './users.controller';
+import { UsersRepository } from './users.repository';
 
+/** Users, their balances and their ledger (balance transactions). */
 @Module({
-  imports: [LedgerModule, IdempotencyModule],
+  imports: [
+    SequelizeModule.forFeature([User, BalanceTransaction]),
+    IdempotencyModule,
+  ],
   controllers: [UsersController],
+  providers: [UsersRepository],
+  exports: [UsersRepository],
 })
 export class UsersModule {}

@@ -1,8 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AnnotatedResponse } from '../../common/annotation.dto';
 import { NextCursorProperty } from '../../common/keyset-page';
-import type { Hold, HoldChange } from '../../ledger/ledger.results';
-import { HOLD_STATUSES, type HoldStatus } from '../../ledger/ledger.sql';
+import {
+  HOLD_STATUSES,
+  type HoldAttributes,
+  type HoldStatus,
+} from '../hold.model';
+import type { HoldChange } from '../holds.repository';
 
 export class HoldResponse extends AnnotatedResponse {
   @ApiProperty({ type: 'integer', example: 7 })
@@ -42,7 +46,7 @@ export class HoldResponse extends AnnotatedResponse {
   })
   transactionId?: number;
 
-  static of(hold: Hold): HoldResponse {
+  static of(hold: HoldAttributes): HoldResponse {
     return {
       id: hold.id,
       userId: hold.userId,

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { PageQuery } from '../../common/page.query';
-import { HOLD_STATUSES, type HoldStatus } from '../../ledger/ledger.sql';
+import { HOLD_STATUSES, type HoldStatus } from '../hold.model';
 
 export class ListHoldsQuery extends PageQuery {
   @ApiPropertyOptional({

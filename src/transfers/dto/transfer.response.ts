@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { AnnotatedResponse } from '../../common/annotation.dto';
-import type { Transfer } from '../../ledger/ledger.results';
+import type { TransferMade } from '../transfers.repository';
 
 export class TransferResponse extends AnnotatedResponse {
   @ApiProperty({ type: 'integer', example: 1 })
@@ -32,7 +32,7 @@ export class TransferResponse extends AnnotatedResponse {
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
-  static of(transfer: Transfer): TransferResponse {
+  static of(transfer: TransferMade): TransferResponse {
     return {
       id: transfer.id,
       fromUserId: transfer.fromUserId,

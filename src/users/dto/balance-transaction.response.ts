@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { AnnotatedResponse } from '../../common/annotation.dto';
 import { NextCursorProperty } from '../../common/keyset-page';
-import type { BalanceTransaction } from '../../ledger/ledger.results';
 import {
   BALANCE_TRANSACTION_TYPES,
+  type BalanceTransactionAttributes,
   type BalanceTransactionType,
-} from '../../ledger/ledger.sql';
+} from '../balance-transaction.model';
 
 /** One balance transaction: an entry of the user's ledger. */
 export class BalanceTransactionResponse extends AnnotatedResponse {
@@ -43,7 +43,7 @@ export class BalanceTransactionResponse extends AnnotatedResponse {
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
-  static of(entry: BalanceTransaction): BalanceTransactionResponse {
+  static of(entry: BalanceTransactionAttributes): BalanceTransactionResponse {
     return {
       id: entry.id,
       userId: entry.userId,

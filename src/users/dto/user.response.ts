@@ -1,11 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { AnnotatedResponse } from '../../common/annotation.dto';
-import {
-  type Account,
-  available,
-  type BalanceChange,
-  type OpenedAccount,
-} from '../../ledger/ledger.results';
+import type { BalanceChange, UserBalance } from '../users.repository';
 
 export class UserResponse {
   @ApiProperty({ type: 'integer', example: 1 })
@@ -38,24 +33,13 @@ export class UserResponse {
   })
   version!: number;
 
-  static of(account: Account): UserResponse {
+  static of(user: UserBalance): UserResponse {
     return {
-      id: account.userId,
-      balance: account.balance,
-      available: account.available,
-      held: account.held,
-      version: account.version,
-    };
-  }
-
-  /** A new user has no holds. */
-  static opened(account: OpenedAccount): UserResponse {
-    return {
-      id: account.userId,
-      balance: account.balance,
-      available: available(account.balance, 0),
-      held: 0,
-      version: account.version,
+      id: user.userId,
+      balance: user.balance,
+      available: user.available,
+      held: user.held,
+      version: user.version,
     };
   }
 }

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import type { Transaction } from 'sequelize';
+import { Sequelize } from 'sequelize-typescript';
+import type { Annotation } from '../common/annotation.dto';
+import { ValidationFailedError } from '../common/domain.error';
+import { inTransaction, SqlFunction } from '../database/sql-function';
+import {
+  BalanceLimitExceededError,
+  InsufficientFundsError,
+  UserNotFoundError,
+} from '../users/users.errors';
+import type { TransferAttributes } from './transfer.model';
+
+/** A transfer just made, with both users' balances right after it. */
+export interface TransferMade extends TransferAttributes {
+  fromBalance: number;
+  toBalance: number;
+}
+
+const TRANSFER = new SqlFunction<
+  { fromUserId: number; toUserId: number; amount: number } & Annotation,
+  | {
+      outcome: 'applied';
+      transfer_id: number;
+      from_balance: number;
+      to_balance: number;
+      created_at: Date;
+    }
+  | { outcome: 'user_not_found'; missing_user_id: number }
+  | { outcome: 'insufficient_funds'; from_balance: number; from_held: number }
+  | { outcome: 'balance_limit_exceeded' }
+>('ledger_transfer', {
+  fromUserId: 'p_from_user_id',
+  toUserId: 'p_to_user_id',
+  amount: 'p_amount',
+  reference: 'p_reference',
+  description: 'p_description',
+});
+
+/**
+ * Transfers: one call of `ledger_transfer` (db/functions) in a managed Sequelize transaction,
+ * which locks both users' rows with `SELECT … FOR UPDATE` in ascending id order (so transfers in
+ * opposite directions wait for each other and never deadlock), checks the source's available
+ * balance, and writes the transfer, both balances and both balance transactions, all or nothing.
+ */
+@Injectable()
+export class TransfersRepository {
+  constructor(private readonly sequelize: Sequelize) {}
+
+  /** Moves `amount` (> 0, from what the source has available) to another user. */
+  async create(
+    fromUserId: number,
+    toUserId: number,
+    amount: number,
+    annotation: Annotation,
+    transaction?: Transaction,
+  ): Promise<TransferMade> {
+    if (fromUserId === toUserId) {
+      throw new ValidationFailedError('A transfer needs two different users');
+    }
+    const row = await inTransaction(this.sequelize, transaction, (t) =>
+      TRANSFER.call(t, { fromUserId, toUserId, amount, ...annotation }),
+    );
+    switch (row.outcome) {
+      case 'applied':
+        return {
+          id: row.transfer_id,
+          fromUserId,
+          toUserId,
+          amount,
+          fromBalance: row.from_balance,
+          toBalance: row.to_balance,
+          createdAt: row.created_at,
+          ...annotation,
+        };
+      case 'user_not_found':
+        throw new UserNotFoundError(row.missing_user_id);
+      case 'insufficient_funds':
+        throw new InsufficientFundsError(
+          fromUserId,
+          row.from_balance,
+          row.from_held,
+          amount,
+        );
+      case 'balance_limit_exceeded':
+        throw new BalanceLimitExceededError(toUserId);
+    }
+  }
+}
