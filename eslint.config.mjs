@@ -24,6 +24,18 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       eqeqeq: ['error', 'always'],
+      // A framework's internal paths change without notice between patch releases.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(@nestjs/[^/]+|sequelize|sequelize-typescript|umzug|pg|express)/.+',
+              message: 'Import from the package root: internal paths are not its API.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

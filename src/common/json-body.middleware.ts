@@ -6,7 +6,7 @@ import { ValidationFailedError } from './domain.error';
  * Request bodies are small JSON objects; anything larger is refused with 413. The largest
  * valid one carries a description of 500 characters, up to 4 bytes each in UTF-8.
  */
-export const BODY_LIMIT_BYTES = 4096;
+const BODY_LIMIT_BYTES = 4096;
 
 /**
  * The one media type a body may have. `+json` types are refused, not read as JSON: they name

@@ -10,7 +10,7 @@ import {
   validateSync,
 } from 'class-validator';
 
-export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const POSTGRES_URL = /^postgres(ql)?:\/\/\S+$/;
@@ -66,7 +66,7 @@ export class Environment {
   API_KEYS?: string;
 }
 
-export class InvalidEnvironmentError extends Error {}
+class InvalidEnvironmentError extends Error {}
 
 /**
  * Validates and types the environment. An empty variable counts as unset, so that

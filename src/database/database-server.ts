@@ -7,7 +7,7 @@ import {
 } from './embedded-postgres';
 
 /** The zero-setup server: under `.data/` in the project, on a port of its own. */
-export const EMBEDDED_POSTGRES = {
+const EMBEDDED_POSTGRES = {
   dataDir: join(__dirname, '..', '..', '.data', 'postgres'),
   port: 54329,
   database: 'balance',

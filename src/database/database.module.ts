@@ -16,7 +16,7 @@ import { seed } from './seed';
 types.setTypeParser(types.builtins.INT8, Number);
 
 /** Bounds on waiting for an unresponsive PostgreSQL (documented in the README's Guarantees). */
-export const CONNECT_TIMEOUT_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 5_000;
 const QUERY_TIMEOUT_MS = 10_000;
 
 @Module({

@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
-import type { Options } from 'pino-http';
+import type { LoggerOptions } from 'pino';
 import { Environment } from '../config/environment';
 
 const REQUEST_ID_HEADER = 'X-Request-Id';
@@ -39,7 +39,7 @@ function levelOf(response: ServerResponse): 'error' | 'info' | 'debug' {
  * Pretty, coloured lines for a person at a terminal in development; JSON everywhere else.
  * `pino-pretty` is a dev dependency, absent from the production image.
  */
-function prettyTransport(): Options['transport'] {
+function prettyTransport(): LoggerOptions['transport'] {
   if (process.env.NODE_ENV === 'production' || !process.stdout.isTTY) {
     return undefined;
   }

@@ -3,7 +3,7 @@ import { IsInt, Max, Min, ValidateIf } from 'class-validator';
 import { AnnotatedDto } from '../../common/annotation.dto';
 
 /** A week: holds are short-lived reservations, not a second balance. */
-export const MAX_HOLD_SECONDS = 604_800;
+const MAX_HOLD_SECONDS = 604_800;
 
 // Checked bottom-up, stopping at the first failure: the type first, then the range.
 export class CreateHoldDto extends AnnotatedDto {
