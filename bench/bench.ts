@@ -1,5 +1,6 @@
+import { existsSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { validateEnvironment } from '../src/config/environment';
 import { databaseAt } from '../test/utils/test-database';
@@ -20,6 +21,8 @@ const USAGE = `npm run bench -- [options]
   --spread-users N        users in the spread (default 1000)
   --spread-connections N  keep-alive connections of its load generator (default 100)
   --spread-seconds N      how long it lasts (default 10)
+  --baseline PATH         another build of the service (its dist/main.js, or the directory
+                          holding dist/), run in the same runs and compared with this one
 Uses DATABASE_URL's server if set (it creates and drops balance_bench_* databases there),
 else an embedded PostgreSQL in a temporary directory. DB_POOL_MAX is the pool of every
 server alike. The tables go to stdout, the progress to stderr.`;
@@ -32,6 +35,7 @@ function parseOptions() {
       'spread-users': { type: 'string', default: '1000' },
       'spread-connections': { type: 'string', default: '100' },
       'spread-seconds': { type: 'string', default: '10' },
+      baseline: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -50,6 +54,13 @@ function parseOptions() {
   if (requests % 2 !== 0) {
     throw new Error('--requests must be even: half applied, half refused');
   }
+  let baseline = values.baseline && resolve(values.baseline);
+  if (baseline && existsSync(baseline) && statSync(baseline).isDirectory()) {
+    baseline = join(baseline, 'dist', 'main.js');
+  }
+  if (baseline !== undefined && !existsSync(baseline)) {
+    throw new Error(`--baseline: no ${baseline}; build it first`);
+  }
   return {
     runs: positive('runs'),
     requests,
@@ -58,6 +69,7 @@ function parseOptions() {
       connections: positive('spread-connections'),
       seconds: positive('spread-seconds'),
     },
+    baseline,
   };
 }
 
@@ -116,6 +128,13 @@ const COMPARISONS: Comparison[] = [
   ...gap(NEST_FLOOR, REFERENCE),
 ];
 
+const BASELINE_COMPARISONS: Comparison[] = [
+  ...gap('service', 'baseline'),
+  ...LOADS.flatMap((load): Comparison[] => [
+    ['service', 'baseline', 'peak RSS', load],
+  ]),
+];
+
 const fixed = (digits: number) => (value: number) => value.toFixed(digits);
 
 function markdownTable(header: string, rows: string[][]): string {
@@ -149,8 +168,10 @@ async function main(): Promise<void> {
       .finally(() => process.exit(130));
   });
   try {
+    // The baseline next to the service, so that the two share the moments of the machine.
     const designs: Design[] = [
       serviceBuild('service', join(__dirname, '..', 'dist', 'main.js')),
+      ...(options.baseline ? [serviceBuild('baseline', options.baseline)] : []),
       referenceDesign(REFERENCE, 'reference-server'),
       referenceDesign(IN_TRANSACTION, 'reference-server', {
         REFERENCE_TRANSACTION: 'managed',
@@ -187,14 +208,14 @@ async function main(): Promise<void> {
     const [{ server_version: postgres }] = await databaseAt(bench.url).query<{
       server_version: string;
     }>('SHOW server_version');
-    const { requests, spread: load, runs } = options;
+    const { requests, spread: load, runs, baseline } = options;
     console.log(
       `\nburst: ${requests} debits of 2 at once on one account; spread: ${load.users} ` +
         `users, ${load.connections} connections, ${load.seconds} s, credits and debits of ` +
         `1; medians of ${runs} run(s), ${minutes.toFixed(1)} min; ${cpus().length} CPUs, ` +
         `Node ${process.version}, PostgreSQL ${postgres} ` +
         `(${bench.embedded ? 'embedded' : 'DATABASE_URL'}), pool ${poolMax}` +
-        '\n',
+        `${baseline ? `; baseline: ${baseline}` : ''}\n`,
     );
     const header =
       'scenario | wall s | req/s | p50 ms | p99 ms | app CPU ms/req | peak RSS MB | ' +
@@ -211,7 +232,10 @@ async function main(): Promise<void> {
     ]);
     console.log(markdownTable(header, scenarioRows));
 
-    const ratioRows = COMPARISONS.map(([a, b, metric, load, target]) => {
+    const ratioRows = [
+      ...COMPARISONS,
+      ...(baseline ? BASELINE_COMPARISONS : []),
+    ].map(([a, b, metric, load, target]) => {
       const [x, y] = [a, b].map((name) => METRICS[metric](of(name, load)));
       return [`${metric}, ${a} ÷ ${b}: ${load}`, ...withTarget(x / y, target)];
     });
