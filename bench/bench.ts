@@ -1,53 +1,33 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client } from 'pg';
 import { validateEnvironment } from '../src/config/environment';
-import { latencyCdfSvg } from './chart';
+import { databaseAt } from '../test/utils/test-database';
 import { startBenchServer } from './postgres';
 import {
-  databaseFloor,
+  type Design,
   dropLiveDatabases,
-  designBurst,
-  designSpread,
-  NEST_FLOOR,
-  rawHttpFloor,
-  REFERENCE,
-  REFERENCE_IN_TRANSACTION,
+  measureScenario,
+  referenceDesign,
   type Sample,
-  serviceBurst,
-  serviceSpread,
+  serviceBuild,
 } from './scenarios';
-import type { SpreadOptions } from './spread-load';
-import { median, percentile } from './stats';
-
-const ROOT = join(__dirname, '..');
-const MAIN = join(ROOT, 'dist', 'main.js');
+import { median } from './stats';
 
 const USAGE = `npm run bench -- [options]
-  --runs N                runs per scenario; every figure is the median (default 3)
-  --requests N            debits per burst, even (default 10000)
-  --spread-users N        users in the spread workload (default 1000)
+  --runs N                runs of every scenario; every figure is the median (default 3)
+  --requests N            debits in the burst, even (default 10000)
+  --spread-users N        users in the spread (default 1000)
   --spread-connections N  keep-alive connections of its load generator (default 100)
   --spread-seconds N      how long it lasts (default 10)
-  --json PATH             where the numbers go (default bench/results/latest.json)
-  --svg PATH              where the latency chart goes (default bench/latency.svg)
+  --baseline PATH         another build of the service (its dist/main.js, or the directory
+                          holding dist/), run in the same runs and compared with this one
 Uses DATABASE_URL's server if set (it creates and drops balance_bench_* databases there),
-else an embedded PostgreSQL in a temporary directory. DB_POOL_MAX is the pool of the service,
-of the reference server and of the database floor alike.`;
+else an embedded PostgreSQL in a temporary directory. DB_POOL_MAX is the pool of every
+server alike. The tables go to stdout, the progress to stderr.`;
 
-interface Options {
-  runs: number;
-  requests: number;
-  spread: SpreadOptions;
-  json: string;
-  svg: string;
-}
-
-function parseOptions(): Options {
+function parseOptions() {
   const { values } = parseArgs({
     options: {
       runs: { type: 'string', default: '3' },
@@ -55,8 +35,7 @@ function parseOptions(): Options {
       'spread-users': { type: 'string', default: '1000' },
       'spread-connections': { type: 'string', default: '100' },
       'spread-seconds': { type: 'string', default: '10' },
-      json: { type: 'string', default: 'bench/results/latest.json' },
-      svg: { type: 'string', default: 'bench/latency.svg' },
+      baseline: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -75,6 +54,13 @@ function parseOptions(): Options {
   if (requests % 2 !== 0) {
     throw new Error('--requests must be even: half applied, half refused');
   }
+  let baseline = values.baseline && resolve(values.baseline);
+  if (baseline && existsSync(baseline) && statSync(baseline).isDirectory()) {
+    baseline = join(baseline, 'dist', 'main.js');
+  }
+  if (baseline !== undefined && !existsSync(baseline)) {
+    throw new Error(`--baseline: no ${baseline}; build it first`);
+  }
   return {
     runs: positive('runs'),
     requests,
@@ -83,450 +69,188 @@ function parseOptions(): Options {
       connections: positive('spread-connections'),
       seconds: positive('spread-seconds'),
     },
-    json: values.json,
-    svg: values.svg,
+    baseline,
   };
 }
 
-/** Builds the service when `dist/main.js` is missing or older than a file under `src/`. */
-async function ensureBuild(): Promise<void> {
-  const built = existsSync(MAIN) ? statSync(MAIN).mtimeMs : 0;
-  const sources = await readdir(join(ROOT, 'src'), { recursive: true });
-  const stale = await Promise.all(
-    sources.map(
-      async (file) => (await stat(join(ROOT, 'src', file))).mtimeMs > built,
-    ),
-  );
-  if (!stale.includes(true)) {
-    return;
-  }
-  console.error('Building the service (nest build)...');
-  const nest = require.resolve('@nestjs/cli/bin/nest.js');
-  const { status } = spawnSync(process.execPath, [nest, 'build'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-  });
-  if (status !== 0) {
-    throw new Error('nest build failed');
-  }
-}
+const LOADS = ['burst', 'spread'] as const;
+type Load = (typeof LOADS)[number];
 
-interface Scenario {
-  key: string;
-  label: string;
-  /** Its name in the latency chart, if its distribution is drawn there. */
-  chartLabel?: string;
-  measure(): Promise<Sample>;
-}
-
-/** One scenario's figures, each the median over the runs. */
-interface Summary {
-  key: string;
-  label: string;
-  wallMs: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  /** CPU time of the HTTP server process(es) under test ÷ requests. */
-  appCpuMsPerRequest: number | null;
-  /** CPU time of the whole PostgreSQL server ÷ requests. */
-  postgresCpuMsPerRequest: number | null;
-  peakRssMb: number | null;
-  /** The outcome counts of the median run (by wall time). */
-  counts: Record<string, number>;
-  wallMsPerRun: number[];
-}
-
-function medianOrNull(values: (number | undefined)[]): number | null {
-  const defined = values.filter((value) => value !== undefined);
-  return defined.length ? median(defined) : null;
-}
-
-function maxOrNull(values: (number | null)[]): number | null {
-  const defined = values.filter((value) => value !== null);
-  return defined.length ? Math.max(...defined) : null;
-}
-
-/** The run whose wall time is the median: its latencies are the ones drawn. */
-function medianRun(samples: Sample[]): Sample {
-  const sorted = [...samples].sort((a, b) => a.wallMs - b.wallMs);
-  return sorted[Math.ceil(sorted.length / 2) - 1];
-}
-
-function summarize(scenario: Scenario, samples: Sample[]): Summary {
+/** A scenario's figures, each the median over its runs. */
+function summarize(samples: Sample[]) {
   const of = (figure: (sample: Sample) => number) =>
     median(samples.map(figure));
-  const perRequest = (cpuMs: number | undefined, sample: Sample) =>
-    cpuMs === undefined ? undefined : cpuMs / sample.requests;
+  const byWall = [...samples].sort((a, b) => a.wallMs - b.wallMs);
   return {
-    key: scenario.key,
-    label: scenario.label,
     wallMs: of((s) => s.wallMs),
     requestsPerSecond: of((s) => s.requests / (s.wallMs / 1000)),
     p50Ms: of((s) => s.p50Ms),
     p99Ms: of((s) => s.p99Ms),
-    appCpuMsPerRequest: medianOrNull(
-      samples.map((s) => perRequest(s.appCpuMs, s)),
-    ),
-    postgresCpuMsPerRequest: medianOrNull(
-      samples.map((s) => perRequest(s.postgresCpuMs, s)),
-    ),
-    peakRssMb: medianOrNull(samples.map((s) => s.peakRssMb)),
-    counts: medianRun(samples).counts,
-    wallMsPerRun: samples.map((s) => s.wallMs),
+    cpuMsPerRequest: of((s) => s.cpuMs / s.requests),
+    peakRssMb: of((s) => s.peakRssMb),
+    /** Those of the run of median wall time. */
+    counts: byWall[Math.ceil(byWall.length / 2) - 1].counts,
   };
 }
+type Summary = ReturnType<typeof summarize>;
 
-function markdownTable(header: string[], rows: string[][]): string {
-  return [header, header.map(() => '---'), ...rows]
-    .map((cells) => `| ${cells.join(' | ')} |`)
+const METRICS = {
+  'app CPU per request': (s: Summary) => s.cpuMsPerRequest,
+  'wall time': (s: Summary) => s.wallMs,
+  throughput: (s: Summary) => s.requestsPerSecond,
+  'peak RSS': (s: Summary) => s.peakRssMb,
+};
+
+type Target = { atMost: number } | { atLeast: number };
+/** A metric of design `a` ÷ the same of design `b`, on a load, with its target if it has one. */
+type Comparison = [a: string, b: string, keyof typeof METRICS, Load, Target?];
+
+const REFERENCE = 'reference';
+const IN_TRANSACTION = 'reference in a managed transaction';
+const NEST_FLOOR = 'Nest floor';
+
+/** The burst's CPU per request and wall time, and the spread's CPU per request. */
+const gap = (a: string, b: string): Comparison[] => [
+  [a, b, 'app CPU per request', 'burst'],
+  [a, b, 'wall time', 'burst'],
+  [a, b, 'app CPU per request', 'spread'],
+];
+
+const COMPARISONS: Comparison[] = [
+  ['service', REFERENCE, 'app CPU per request', 'burst', { atMost: 1.2 }],
+  ['service', REFERENCE, 'app CPU per request', 'spread', { atMost: 2 }],
+  ['service', REFERENCE, 'wall time', 'burst', { atMost: 1.2 }],
+  ['service', REFERENCE, 'throughput', 'spread', { atLeast: 0.5 }],
+  ...gap('service', IN_TRANSACTION),
+  ...gap('service', NEST_FLOOR),
+  // What the managed transaction alone, then with it the service's stack, cost the reference.
+  ...gap(IN_TRANSACTION, REFERENCE),
+  ...gap(NEST_FLOOR, REFERENCE),
+];
+
+const BASELINE_COMPARISONS: Comparison[] = [
+  ...gap('service', 'baseline'),
+  ...LOADS.flatMap((load): Comparison[] => [
+    ['service', 'baseline', 'peak RSS', load],
+  ]),
+];
+
+const fixed = (digits: number) => (value: number) => value.toFixed(digits);
+
+function markdownTable(header: string, rows: string[][]): string {
+  const cells = header.split(' | ');
+  return [cells, cells.map(() => '---'), ...rows]
+    .map((row) => `| ${row.join(' | ')} |`)
     .join('\n');
 }
 
-const fixed = (digits: number) => (value: number | null) =>
-  value === null ? '-' : value.toFixed(digits);
-
-function formatTable(summaries: Summary[]): string {
-  return markdownTable(
-    [
-      'scenario',
-      'wall s',
-      'req/s',
-      'p50 ms',
-      'p99 ms',
-      'app CPU ms/req',
-      'PostgreSQL CPU ms/req',
-      'peak RSS MB',
-      'outcomes (median run)',
-    ],
-    summaries.map((s) => [
-      s.label,
-      fixed(2)(s.wallMs / 1000),
-      fixed(0)(s.requestsPerSecond),
-      fixed(0)(s.p50Ms),
-      fixed(0)(s.p99Ms),
-      fixed(3)(s.appCpuMsPerRequest),
-      fixed(3)(s.postgresCpuMsPerRequest),
-      fixed(0)(s.peakRssMb),
-      Object.entries(s.counts)
-        .map(([kind, count]) => `${kind}: ${count}`)
-        .join(', '),
-    ]),
-  );
-}
-
-interface Ratio {
-  name: string;
-  value: number | null;
-  /** The bound the issue sets, if any. */
-  target?: { atMost: number } | { atLeast: number };
-  met?: boolean;
-}
-
-/** A ratio of two figures, null when either is missing. */
-function ratio(
-  numerator: number | null,
-  denominator: number | null,
-): number | null {
-  return numerator === null || denominator === null
-    ? null
-    : numerator / denominator;
-}
-
-function withTarget(ratio: Ratio): Ratio {
-  const { value, target } = ratio;
-  if (value === null || target === undefined) {
-    return ratio;
+/** The value, then its target and whether it is met. */
+function withTarget(value: number, target?: Target): string[] {
+  if (target === undefined) {
+    return [fixed(2)(value), '', ''];
   }
-  return {
-    ...ratio,
-    met: 'atMost' in target ? value <= target.atMost : value >= target.atLeast,
-  };
-}
-
-function formatRatios(ratios: Ratio[]): string {
-  return markdownTable(
-    ['ratio', 'value', 'target', 'met'],
-    ratios.map(({ name, value, target, met }) => [
-      name,
-      fixed(2)(value),
-      target === undefined
-        ? ''
-        : 'atMost' in target
-          ? `≤ ${target.atMost}`
-          : `≥ ${target.atLeast}`,
-      met === undefined ? '' : met ? 'yes' : 'no',
-    ]),
-  );
-}
-
-async function serverVersion(url: string): Promise<string> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ server_version: string }>(
-      'SHOW server_version',
-    );
-    return rows[0].server_version;
-  } finally {
-    await client.end();
-  }
+  const [bound, met] =
+    'atMost' in target
+      ? [`≤ ${target.atMost}`, value <= target.atMost]
+      : [`≥ ${target.atLeast}`, value >= target.atLeast];
+  return [fixed(2)(value), bound, met ? 'yes' : 'no'];
 }
 
 async function main(): Promise<void> {
   const options = parseOptions();
   // The service's own pool size, read as the service reads it.
   const poolMax = validateEnvironment(process.env).DB_POOL_MAX;
-  await ensureBuild();
-  const server = await startBenchServer();
+  const bench = await startBenchServer();
   // Ctrl-C reaches the child processes too; what is left is the data and the server.
   process.once('SIGINT', () => {
     void dropLiveDatabases()
-      .finally(() => server.stop())
+      .finally(() => bench.stop())
       .finally(() => process.exit(130));
   });
   try {
-    const { requests, spread } = options;
-    const spreadLabel = `spread: ${spread.users} users, ${spread.connections} connections, ${spread.seconds} s`;
-    // Each design next to the other, so that they share a moment of the machine.
-    const scenarios: Scenario[] = [
-      {
-        key: 'serviceBurst',
-        label: 'service, 1 instance: burst',
-        chartLabel: 'service, 1 instance',
-        measure: () => serviceBurst(server, 1, requests, poolMax),
-      },
-      {
-        key: 'referenceBurst',
-        label: 'reference: burst',
-        chartLabel: 'reference',
-        measure: () => designBurst(REFERENCE, server, requests, poolMax),
-      },
-      {
-        key: 'referenceInTransactionBurst',
-        label: 'reference in a managed transaction: burst',
-        measure: () =>
-          designBurst(REFERENCE_IN_TRANSACTION, server, requests, poolMax),
-      },
-      {
-        key: 'nestFloorBurst',
-        label: 'Nest floor: burst',
-        chartLabel: 'Nest floor',
-        measure: () => designBurst(NEST_FLOOR, server, requests, poolMax),
-      },
-      {
-        key: 'rawHttp',
-        label: 'raw HTTP floor: burst',
-        chartLabel: 'raw HTTP floor',
-        measure: () => rawHttpFloor(server, requests),
-      },
-      {
-        key: 'databaseFloor',
-        label: 'database floor (service SQL): burst',
-        chartLabel: 'database floor (service SQL)',
-        measure: () => databaseFloor(server, requests, poolMax),
-      },
-      {
-        key: 'service2Burst',
-        label: 'service, 2 instances: burst',
-        measure: () => serviceBurst(server, 2, requests, poolMax),
-      },
-      {
-        key: 'serviceSpread',
-        label: `service, 1 instance: ${spreadLabel}`,
-        measure: () => serviceSpread(server, spread, poolMax),
-      },
-      {
-        key: 'referenceSpread',
-        label: `reference: ${spreadLabel}`,
-        measure: () => designSpread(REFERENCE, server, spread, poolMax),
-      },
-      {
-        key: 'nestFloorSpread',
-        label: `Nest floor: ${spreadLabel}`,
-        measure: () => designSpread(NEST_FLOOR, server, spread, poolMax),
-      },
+    // The baseline next to the service, so that the two share the moments of the machine.
+    const designs: Design[] = [
+      serviceBuild('service', join(__dirname, '..', 'dist', 'main.js')),
+      ...(options.baseline ? [serviceBuild('baseline', options.baseline)] : []),
+      referenceDesign(REFERENCE, 'reference-server'),
+      referenceDesign(IN_TRANSACTION, 'reference-server', {
+        REFERENCE_TRANSACTION: 'managed',
+      }),
+      referenceDesign(NEST_FLOOR, 'nest-floor-server'),
     ];
-    const samples = new Map<string, Sample[]>(
-      scenarios.map(({ key }) => [key, []]),
-    );
+    const samples = new Map<string, Sample[]>();
     const started = performance.now();
-    // Runs interleave the scenarios, so that a slow moment of the machine is shared out.
+    // Every design next to the others, every other run in the reverse order, so that a slow
+    // moment of the machine, or a place in the order, is shared out.
     for (let run = 1; run <= options.runs; run++) {
-      for (const scenario of scenarios) {
-        const sample = await scenario.measure();
-        samples.get(scenario.key)!.push(sample);
-        console.error(
-          `run ${run}/${options.runs}  ${scenario.label}: ${(sample.wallMs / 1000).toFixed(2)} s`,
-        );
+      for (const load of LOADS) {
+        for (const design of run % 2 ? designs : designs.toReversed()) {
+          const sample = await measureScenario(
+            design,
+            load,
+            options,
+            bench,
+            poolMax,
+          );
+          const key = `${design.name}: ${load}`;
+          samples.set(key, [...(samples.get(key) ?? []), sample]);
+          const seconds = (sample.wallMs / 1000).toFixed(2);
+          console.error(`run ${run}/${options.runs}  ${key}: ${seconds} s`);
+        }
       }
     }
-    const summaries = scenarios.map((scenario) =>
-      summarize(scenario, samples.get(scenario.key)!),
+    const minutes = (performance.now() - started) / 60_000;
+    const summaries = new Map(
+      [...samples].map(([key, runs]) => [key, summarize(runs)]),
     );
-    const of = (key: string) =>
-      summaries.find((summary) => summary.key === key)!;
-    const [service, reference] = [of('serviceBurst'), of('referenceBurst')];
-    const [serviceSpreading, referenceSpreading] = [
-      of('serviceSpread'),
-      of('referenceSpread'),
-    ];
-    const referenceInTransaction = of('referenceInTransactionBurst');
-    const [nestFloor, nestFloorSpreading] = [
-      of('nestFloorBurst'),
-      of('nestFloorSpread'),
-    ];
-    const ratios: Ratio[] = [
-      {
-        name: 'app CPU per request, service ÷ reference: burst',
-        value: ratio(service.appCpuMsPerRequest, reference.appCpuMsPerRequest),
-        target: { atMost: 1.2 },
-      },
-      {
-        name: 'app CPU per request, service ÷ reference: spread',
-        value: ratio(
-          serviceSpreading.appCpuMsPerRequest,
-          referenceSpreading.appCpuMsPerRequest,
-        ),
-        target: { atMost: 2 },
-      },
-      {
-        name: 'wall time, service ÷ reference: burst',
-        value: ratio(service.wallMs, reference.wallMs),
-        target: { atMost: 1.2 },
-      },
-      {
-        name: 'throughput, service ÷ reference: spread',
-        value: ratio(
-          serviceSpreading.requestsPerSecond,
-          referenceSpreading.requestsPerSecond,
-        ),
-        target: { atLeast: 0.5 },
-      },
-      {
-        name: 'peak RSS of one instance, MB (not a ratio): burst or spread',
-        value: maxOrNull([service.peakRssMb, serviceSpreading.peakRssMb]),
-        target: { atMost: 256 },
-      },
-      {
-        name: 'PostgreSQL CPU per request, service ÷ reference: burst',
-        value: ratio(
-          service.postgresCpuMsPerRequest,
-          reference.postgresCpuMsPerRequest,
-        ),
-      },
-      {
-        name: 'PostgreSQL CPU per request, service ÷ reference: spread',
-        value: ratio(
-          serviceSpreading.postgresCpuMsPerRequest,
-          referenceSpreading.postgresCpuMsPerRequest,
-        ),
-      },
-      {
-        name: 'app CPU per request, reference in a managed transaction ÷ reference: burst',
-        value: ratio(
-          referenceInTransaction.appCpuMsPerRequest,
-          reference.appCpuMsPerRequest,
-        ),
-      },
-      {
-        name: 'wall time, reference in a managed transaction ÷ reference: burst',
-        value: ratio(referenceInTransaction.wallMs, reference.wallMs),
-      },
-      {
-        name: 'app CPU per request, Nest floor ÷ reference: burst',
-        value: ratio(
-          nestFloor.appCpuMsPerRequest,
-          reference.appCpuMsPerRequest,
-        ),
-      },
-      {
-        name: 'app CPU per request, Nest floor ÷ reference: spread',
-        value: ratio(
-          nestFloorSpreading.appCpuMsPerRequest,
-          referenceSpreading.appCpuMsPerRequest,
-        ),
-      },
-      {
-        name: 'wall time, Nest floor ÷ reference: burst',
-        value: ratio(nestFloor.wallMs, reference.wallMs),
-      },
-      {
-        name: 'app CPU per request, service ÷ Nest floor: burst',
-        value: ratio(service.appCpuMsPerRequest, nestFloor.appCpuMsPerRequest),
-      },
-      {
-        name: 'app CPU per request, service ÷ Nest floor: spread',
-        value: ratio(
-          serviceSpreading.appCpuMsPerRequest,
-          nestFloorSpreading.appCpuMsPerRequest,
-        ),
-      },
-      {
-        name: 'wall time, service ÷ raw HTTP floor: burst',
-        value: ratio(service.wallMs, of('rawHttp').wallMs),
-      },
-      {
-        name: 'wall time, service ÷ its database floor: burst',
-        value: ratio(service.wallMs, of('databaseFloor').wallMs),
-      },
-    ].map(withTarget);
-    const machine = {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      memoryGb: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-      postgres: await serverVersion(server.url),
-      postgresServer: server.embedded ? 'embedded' : 'DATABASE_URL',
-    };
+    const of = (name: string, load: Load) => summaries.get(`${name}: ${load}`)!;
 
+    const [{ server_version: postgres }] = await databaseAt(bench.url).query<{
+      server_version: string;
+    }>('SHOW server_version');
+    const { requests, spread: load, runs, baseline } = options;
     console.log(
-      `\nburst: ${requests} debits of 2 at once on one hot account; ${spreadLabel}, credits and debits of 1; ` +
-        `medians of ${options.runs} run(s); ${machine.cpus} CPUs, PostgreSQL ${machine.postgres} ` +
-        `(${machine.postgresServer}), pool ${poolMax}\n`,
+      `\nburst: ${requests} debits of 2 at once on one account; spread: ${load.users} ` +
+        `users, ${load.connections} connections, ${load.seconds} s, credits and debits of ` +
+        `1; medians of ${runs} run(s), ${minutes.toFixed(1)} min; ${cpus().length} CPUs, ` +
+        `Node ${process.version}, PostgreSQL ${postgres} ` +
+        `(${bench.embedded ? 'embedded' : 'DATABASE_URL'}), pool ${poolMax}` +
+        `${baseline ? `; baseline: ${baseline}` : ''}\n`,
     );
-    console.log(formatTable(summaries));
-    console.log(`\n${formatRatios(ratios)}\n`);
+    const header =
+      'scenario | wall s | req/s | p50 ms | p99 ms | app CPU ms/req | peak RSS MB | ' +
+      'outcomes (median run)';
+    const scenarioRows = [...summaries].map(([key, s]) => [
+      key,
+      fixed(2)(s.wallMs / 1000),
+      ...[s.requestsPerSecond, s.p50Ms, s.p99Ms].map(fixed(0)),
+      fixed(3)(s.cpuMsPerRequest),
+      fixed(0)(s.peakRssMb),
+      Object.entries(s.counts)
+        .map(([kind, count]) => `${kind}: ${count}`)
+        .join(', '),
+    ]);
+    console.log(markdownTable(header, scenarioRows));
 
-    const series = scenarios.flatMap(({ key, chartLabel }) =>
-      chartLabel === undefined
-        ? []
-        : [
-            {
-              label: chartLabel,
-              latenciesMs: medianRun(samples.get(key)!).latenciesMs ?? [],
-            },
-          ],
+    const ratioRows = [
+      ...COMPARISONS,
+      ...(baseline ? BASELINE_COMPARISONS : []),
+    ].map(([a, b, metric, load, target]) => {
+      const [x, y] = [a, b].map((name) => METRICS[metric](of(name, load)));
+      return [`${metric}, ${a} ÷ ${b}: ${load}`, ...withTarget(x / y, target)];
+    });
+    const peak = Math.max(
+      ...LOADS.map((load) => of('service', load).peakRssMb),
     );
-    const svg = latencyCdfSvg(
-      `${requests} simultaneous debits on one account: latency distribution (median run)`,
-      series,
+    ratioRows.splice(4, 0, [
+      'peak RSS of one instance, MB (not a ratio): burst or spread',
+      ...withTarget(peak, { atMost: 256 }),
+    ]);
+    console.log(
+      `\n${markdownTable('ratio | value | target | met', ratioRows)}\n`,
     );
-    const results = {
-      date: new Date().toISOString(),
-      machine,
-      options: { ...options, poolMax },
-      totalSeconds: (performance.now() - started) / 1000,
-      scenarios: summaries,
-      ratios,
-      // The charted distributions as percentiles 0..100, to redraw or compare them.
-      latencyPercentilesMs: Object.fromEntries(
-        series.map(({ label, latenciesMs }) => [
-          label,
-          Array.from({ length: 101 }, (_, p) => percentile(latenciesMs, p)),
-        ]),
-      ),
-    };
-    for (const [path, content] of [
-      [options.json, `${JSON.stringify(results, null, 2)}\n`],
-      [options.svg, svg],
-    ]) {
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, content);
-      console.log(`wrote ${relative(process.cwd(), path)}`);
-    }
   } finally {
-    await server.stop();
+    await bench.stop();
   }
 }
 

@@ -73,8 +73,8 @@ void (async () => {
   );
   await app.init();
   // The service's backlog: a burst of thousands of connects overflows Node's default of 511.
-  (app.getHttpServer() as Server).listen(
-    { port: Number(process.env.PORT), backlog: 4096 },
-    () => process.send?.('listening'),
-  );
+  (app.getHttpServer() as Server).listen({
+    port: Number(process.env.PORT),
+    backlog: 4096,
+  });
 })();

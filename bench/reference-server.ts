@@ -1,8 +1,4 @@
-import express, {
-  type NextFunction,
-  type Request,
-  type Response,
-} from 'express';
+import express, { type Request, type Response } from 'express';
 import { changeBalance, SCHEMA, sequelize } from './reference-design';
 
 /**
@@ -71,30 +67,8 @@ app.post(
   },
 );
 
-// Express's own answer to an error is an HTML page. The body parser's errors carry a 4xx status
-// and a message fit for the client; anything else is a bug, logged and not shown.
-app.use(
-  (
-    failure: Error & { status?: number },
-    _request: Request,
-    response: Response,
-    next: NextFunction,
-  ) => {
-    if (response.headersSent) {
-      next(failure);
-    } else if (failure.status !== undefined && failure.status < 500) {
-      error(response, failure.status, 'VALIDATION_FAILED', failure.message);
-    } else {
-      console.error(failure);
-      error(response, 500, 'INTERNAL_ERROR', 'Internal error');
-    }
-  },
-);
-
 void (async () => {
   await sequelize.query(SCHEMA);
   // The service's backlog: a burst of thousands of connects overflows Node's default of 511.
-  app.listen({ port: Number(process.env.PORT), backlog: 4096 }, () =>
-    process.send?.('listening'),
-  );
+  app.listen({ port: Number(process.env.PORT), backlog: 4096 });
 })();
