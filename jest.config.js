@@ -43,5 +43,15 @@ module.exports = {
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
       globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
     },
+    {
+      ...common,
+      // The image built from the Dockerfile, and the compose stack, run by a Docker engine
+      // (.ci/run builds the image first). Not in `npm test`.
+      displayName: 'container',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/container/*.container-spec.ts'],
+      globalSetup: '<rootDir>/test/utils/global-setup.ts',
+      globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
+    },
   ],
 };

@@ -76,6 +76,7 @@ class DatabaseServerModule {}
       }),
     }),
   ],
+  exports: [DatabaseServerModule],
 })
 export class DatabaseModule implements OnModuleInit {
   private readonly logger = new Logger(DatabaseModule.name);

