@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS users (
 // The UPDATE waits only for a concurrent UPDATE of the row, and re-checks its condition on the
 // row that one left. The same statement's snapshot tells a refusal from a missing user, so a
 // refusal costs no second round trip.
-export const CHANGE_BALANCE = `
+const CHANGE_BALANCE = `
 WITH changed AS (
   UPDATE users SET balance = balance + $2 WHERE id = $1 AND balance + $2 >= 0
   RETURNING balance

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { DatabaseServer } from '../database/database-server';
 
 /** How long readiness waits for PostgreSQL, connecting included; below the image's 3 s check. */
-export const PROBE_TIMEOUT_MS = 1_000;
+const PROBE_TIMEOUT_MS = 1_000;
 
 /** The name the probe's session carries in pg_stat_activity. */
 export const PROBE_APPLICATION_NAME = 'balance-service readiness';
