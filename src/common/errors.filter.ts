@@ -8,9 +8,13 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import { isDatabaseUnavailable } from '../database/database-errors';
+import {
+  isCommitOutcomeUnknown,
+  isDatabaseUnavailable,
+} from '../database/database-errors';
 import {
   InternalError,
+  OutcomeUnknownError,
   PayloadTooLargeError,
   RouteNotFoundError,
   ServiceUnavailableError,
@@ -61,8 +65,9 @@ function isClientHttpError(error: unknown): error is ClientHttpError {
 
 /**
  * The one place where errors become HTTP responses: domain codes map to statuses, framework
- * refusals get a catalogue code, an unreachable database is a 503, and anything else is a bug,
- * logged in full and answered with nothing internal.
+ * refusals get a catalogue code, an unreachable database is a 503 (OUTCOME_UNKNOWN when it went
+ * away during a COMMIT), and anything else is a bug, logged in full and answered with nothing
+ * internal.
  */
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
@@ -72,7 +77,7 @@ export class ErrorsFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
     (response.locals as ErrorLocals).errorCode = body.code;
-    if (body.code === 'SERVICE_UNAVAILABLE') {
+    if (body.statusCode === (HttpStatus.SERVICE_UNAVAILABLE as number)) {
       response.setHeader('Retry-After', '1');
     }
     response.status(body.statusCode).json(body);
@@ -100,7 +105,11 @@ export class ErrorsFilter implements ExceptionFilter {
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable: ${String(exception)}`);
-      return this.toBody(new ServiceUnavailableError());
+      return this.toBody(
+        isCommitOutcomeUnknown(exception)
+          ? new OutcomeUnknownError()
+          : new ServiceUnavailableError(),
+      );
     }
     if (exception instanceof Error) {
       // Sequelize's stack starts without the message: log both.

@@ -4,6 +4,7 @@ import { InjectConnection, SequelizeModule } from '@nestjs/sequelize';
 import { Sequelize } from 'sequelize';
 import { types } from 'pg';
 import { Environment } from '../config/environment';
+import { commitOutcomeHooks } from './commit-outcome';
 import { DatabaseServer } from './database-server';
 import { createMigrationConnection, createMigrator } from './migrator';
 import { seed } from './seed';
@@ -52,10 +53,13 @@ class DatabaseServerModule {}
         synchronize: false,
         // Logging every query costs CPU on every request.
         logging: false,
+        hooks: commitOutcomeHooks,
         dialectOptions: {
           // An unresponsive server (frozen, partitioned) must not hold a request forever: a
           // connection attempt gives up after 5 s, a query after 10 s (Sequelize then discards
           // the connection, so its transaction rolls back). Both answer 503; see README.
+          // query_timeout gives up on the client's side only: a COMMIT's wait for the
+          // synchronous standby is never cancelled by the service (docs/high-availability.md).
           connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
           query_timeout: QUERY_TIMEOUT_MS,
           keepAlive: true,

@@ -1,5 +1,6 @@
 import type { ClientBase, QueryResultRow } from 'pg';
 import { DatabaseError, type Transaction } from 'sequelize';
+import { isConnectionUnusable } from './database-errors';
 
 /** What Sequelize keeps on a transaction: the pg client it runs on, once it has begun. */
 interface TransactionWithClient {
@@ -12,7 +13,8 @@ interface TransactionWithClient {
  * `sequelize.query` costs a captured stack trace, option cloning and bind-parameter rewriting
  * on each call; the transaction itself (BEGIN, COMMIT or ROLLBACK, the pooled connection)
  * stays Sequelize's. Failures are raised as Sequelize raises them: a `DatabaseError` around
- * pg's, and a connection that timed out or was reset is marked for the pool to discard.
+ * pg's, and a connection that is lost, timed out, or reached a node that cannot take writes (a
+ * standby, one shutting down) is marked for the pool to discard.
  */
 export async function queryInTransaction<Row extends QueryResultRow>(
   transaction: Transaction,
@@ -31,13 +33,12 @@ export async function queryInTransaction<Row extends QueryResultRow>(
       })
     ).rows;
   } catch (error) {
-    const failure = error as Error & { code?: string };
-    if (
-      failure.code === 'ECONNRESET' ||
-      failure.message === 'Query read timeout'
-    ) {
+    const failure = new DatabaseError(
+      Object.assign(error as Error, { sql, parameters: bind }),
+    );
+    if (isConnectionUnusable(failure)) {
       connection._invalid = true;
     }
-    throw new DatabaseError(Object.assign(failure, { sql, parameters: bind }));
+    throw failure;
   }
 }
