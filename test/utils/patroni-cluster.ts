@@ -398,16 +398,24 @@ export async function startPatroniCluster({
     const haproxy = start('haproxy', 'haproxy', ['-db', '-f', proxyConfig]);
     started.push({ name: 'haproxy', started: haproxy });
     const url = `postgres://postgres@127.0.0.1:${proxyPort}/postgres`;
+    // HAProxy starts with every server up, until their checks fail: until then it spreads
+    // connections over the standbys too.
     await waitFor(
-      'HAProxy to reach the leader',
+      'HAProxy to route to the leader alone',
       10_000,
       async () => {
-        const [{ recovery }] = await databaseAt(url).query<{
-          recovery: boolean;
-        }>('SELECT pg_is_in_recovery() AS recovery');
-        return recovery ? undefined : true;
+        for (let i = 0; i < 2 * nodes.length; i++) {
+          const [{ recovery }] = await databaseAt(url).query<{
+            recovery: boolean;
+          }>('SELECT pg_is_in_recovery() AS recovery');
+          if (recovery) return undefined;
+        }
+        return true;
       },
       200,
+    );
+    await databaseAt(url).query(
+      'CREATE TABLE failover_probe (at timestamptz DEFAULT now())',
     );
 
     const leader = async () => {
@@ -437,8 +445,9 @@ export async function startPatroniCluster({
             });
             await client.connect();
             try {
-              // A commit, so that it waits for the synchronous standby where there is one.
-              await client.query('SELECT pg_current_xact_id()');
+              // A write, so that its commit waits for the synchronous standby where there is
+              // one (an xid alone writes no WAL, and its commit waits for nothing).
+              await client.query('INSERT INTO failover_probe DEFAULT VALUES');
               return found;
             } finally {
               await client.end();
