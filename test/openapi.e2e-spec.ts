@@ -91,6 +91,7 @@ describe('OpenAPI', () => {
           'IDEMPOTENCY_KEY_IN_USE',
           'IDEMPOTENCY_KEY_REUSED',
           'SERVICE_UNAVAILABLE',
+          'OUTCOME_UNKNOWN',
           'INTERNAL_ERROR',
         ] satisfies string[]
       ).sort(),

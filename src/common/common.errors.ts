@@ -48,6 +48,26 @@ export class ServiceUnavailableError extends domainError({
   }
 }
 
+/**
+ * The connection was lost, or PostgreSQL warned that the commit was not confirmed by the
+ * synchronous standby, while the change was committing: it may or may not have been applied.
+ * Not a bare "retry", which a client without a key would answer with a second debit.
+ */
+export class OutcomeUnknownError extends domainError({
+  code: 'OUTCOME_UNKNOWN',
+  status: HttpStatus.SERVICE_UNAVAILABLE,
+  example: {
+    message:
+      'The change may or may not have been applied; retry with the same Idempotency-Key for the definite answer',
+  },
+}) {
+  constructor() {
+    super(
+      'The change may or may not have been applied; retry with the same Idempotency-Key for the definite answer',
+    );
+  }
+}
+
 export class InternalError extends domainError({
   code: 'INTERNAL_ERROR',
   status: HttpStatus.INTERNAL_SERVER_ERROR,

@@ -116,10 +116,42 @@ describe('ErrorsFilter', () => {
         }),
       ),
     ],
+    [
+      'a standby refusing a write',
+      new DatabaseError(
+        Object.assign(
+          new Error('cannot execute INSERT in a read-only transaction'),
+          { code: '25006', sql: 'SELECT * FROM ledger_change_balance($1)' },
+        ),
+      ),
+    ],
+    [
+      'a connection reset',
+      new DatabaseError(
+        Object.assign(new Error('read ECONNRESET'), {
+          code: 'ECONNRESET',
+          sql: 'START TRANSACTION;',
+        }),
+      ),
+    ],
   ])('answers %s with 503 and Retry-After', (_, error) => {
     const { status, body, headers } = respond(error);
     expect(status).toBe(503);
     expect(body.code).toBe('SERVICE_UNAVAILABLE');
+    expect(headers['Retry-After']).toBe('1');
+  });
+
+  it('answers a connection lost during COMMIT with 503 OUTCOME_UNKNOWN and Retry-After', () => {
+    const { status, body, headers } = respond(
+      new DatabaseError(
+        Object.assign(new Error('Connection terminated unexpectedly'), {
+          sql: 'COMMIT;',
+        }),
+      ),
+    );
+    expect(status).toBe(503);
+    expect(body.code).toBe('OUTCOME_UNKNOWN');
+    expect(body.message).toMatch(/may or may not.*same Idempotency-Key/);
     expect(headers['Retry-After']).toBe('1');
   });
 

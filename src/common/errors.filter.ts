@@ -8,9 +8,13 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { STATUS_CODES } from 'node:http';
-import { isDatabaseUnavailable } from '../database/database-errors';
+import {
+  isCommitOutcomeUnknown,
+  isDatabaseUnavailable,
+} from '../database/database-errors';
 import {
   InternalError,
+  OutcomeUnknownError,
   PayloadTooLargeError,
   RouteNotFoundError,
   ServiceUnavailableError,
@@ -66,8 +70,9 @@ function isClientHttpError(error: unknown): error is ClientHttpError {
 
 /**
  * The one place where errors become HTTP responses: domain codes map to statuses, framework
- * refusals get a catalogue code, an unreachable database is a 503, and anything else is a bug,
- * logged in full and answered with nothing internal.
+ * refusals get a catalogue code, an unreachable database is a 503 (OUTCOME_UNKNOWN when it went
+ * away during a COMMIT), and anything else is a bug, logged in full and answered with nothing
+ * internal.
  */
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
@@ -113,7 +118,11 @@ export class ErrorsFilter implements ExceptionFilter {
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable: ${String(exception)}`);
-      return this.toRefusal(new ServiceUnavailableError());
+      return this.toRefusal(
+        isCommitOutcomeUnknown(exception)
+          ? new OutcomeUnknownError()
+          : new ServiceUnavailableError(),
+      );
     }
     if (exception instanceof Error) {
       // Sequelize's stack starts without the message: log both.

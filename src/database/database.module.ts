@@ -6,6 +6,7 @@ import { Sequelize } from 'sequelize-typescript';
 import { Environment } from '../config/environment';
 import { UsersModule } from '../users/users.module';
 import { UsersRepository } from '../users/users.repository';
+import { commitOutcomeHooks } from './commit-outcome';
 import { DatabaseServer } from './database-server';
 import { createMigrationConnection, migrate } from './migrator';
 import { seed } from './seed';
@@ -57,10 +58,13 @@ class DatabaseServerModule {}
         synchronize: false,
         // Logging every query costs CPU on every request.
         logging: false,
+        hooks: commitOutcomeHooks,
         dialectOptions: {
           // An unresponsive server (frozen, partitioned) must not hold a request forever: a
           // connection attempt gives up after 5 s, a query after 10 s (Sequelize then discards
           // the connection, so its transaction rolls back). Both answer 503; see README.
+          // query_timeout gives up on the client's side only: a COMMIT's wait for the
+          // synchronous standby is never cancelled by the service (docs/high-availability.md).
           connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
           query_timeout: QUERY_TIMEOUT_MS,
           keepAlive: true,

@@ -1,5 +1,6 @@
 import type { ClientBase, QueryResultRow } from 'pg';
 import { DatabaseError, type Sequelize, type Transaction } from 'sequelize';
+import { isConnectionUnusable } from './database-errors';
 
 /**
  * The only file that reads Sequelize's private state; test/integration/sequelize-internals
@@ -9,12 +10,20 @@ import { DatabaseError, type Sequelize, type Transaction } from 'sequelize';
  *   money path sends its one statement straight on it. `sequelize.query` would capture a stack
  *   trace, clone its options and rewrite bind parameters on every call, on the path every
  *   request of a burst takes; BEGIN, COMMIT, ROLLBACK and the pool stay Sequelize's.
- * - `_invalid` on that client: what Sequelize's pool checks before handing a connection out
+ * - `_invalid` on a pooled client: what Sequelize's pool checks before handing a connection out
  *   again (it sets it itself when the client emits `error`).
+ * - The connection a query ran on (`query.connection`, in Sequelize's query hooks) and the text
+ *   of the query pg is running on a client (pg's `_activeQuery`): how a notice is tied to the
+ *   COMMIT it came during (see commit-outcome.ts).
  * - The pool's counters (`connectionManager.pool`), read by `/metrics` at scrape time.
  */
+type PooledClient = ClientBase & {
+  _invalid?: boolean;
+  _activeQuery?: { text?: string } | null;
+};
+
 interface TransactionWithClient {
-  connection: ClientBase & { _invalid?: boolean };
+  connection: PooledClient;
 }
 
 interface PoolState {
@@ -32,8 +41,9 @@ function clientOf(
 
 /**
  * Runs one statement with bound parameters on the connection of a managed Sequelize
- * transaction. Failures are raised as Sequelize raises them: a `DatabaseError` around pg's, and
- * a connection that timed out or was reset is marked for the pool to discard.
+ * transaction. Failures are raised as Sequelize raises them: a `DatabaseError` around pg's; a
+ * connection that is lost, timed out, or reached a node that cannot take writes (a standby, one
+ * shutting down) is marked for the pool to discard.
  */
 export async function queryInTransaction<Row extends QueryResultRow>(
   transaction: Transaction,
@@ -52,20 +62,34 @@ export async function queryInTransaction<Row extends QueryResultRow>(
       })
     ).rows;
   } catch (error) {
-    const failure = error as Error & { code?: string };
-    if (
-      failure.code === 'ECONNRESET' ||
-      failure.message === 'Query read timeout'
-    ) {
-      discardConnection(transaction);
+    const failure = new DatabaseError(
+      Object.assign(error as Error, { sql, parameters: bind }),
+    );
+    if (isConnectionUnusable(failure)) {
+      discard(connection);
     }
-    throw new DatabaseError(Object.assign(failure, { sql, parameters: bind }));
+    throw failure;
   }
 }
 
 /** Marks the transaction's connection so that the pool destroys it rather than reuse it. */
 export function discardConnection(transaction: Transaction): void {
-  clientOf(transaction)._invalid = true;
+  discard(clientOf(transaction));
+}
+
+/** Marks a pooled connection so that the pool destroys it rather than reuse it. */
+export function discard(connection: ClientBase): void {
+  (connection as PooledClient)._invalid = true;
+}
+
+/** The connection a query ran on, as Sequelize's `afterQuery` hook gets the query. */
+export function connectionOfQuery(query: object): ClientBase {
+  return (query as { connection: ClientBase }).connection;
+}
+
+/** The text of the query in flight on `connection`, if any. */
+export function activeQueryText(connection: ClientBase): string | undefined {
+  return (connection as PooledClient)._activeQuery?.text;
 }
 
 /** The pool's connections by state, and the requests waiting for one. */

@@ -51,6 +51,11 @@ export class DatabaseProbe implements OnModuleDestroy {
     if (inRecovery)
       return 'PostgreSQL is a standby (in recovery): it takes no writes';
     if (readOnly === 'on') return 'PostgreSQL is read-only: it takes no writes';
+    // A write, committed: a leader just promoted answers and is neither of the above, yet its
+    // commits wait until a synchronous standby follows it. An empty transaction that takes a
+    // transaction id writes a commit record and waits as every change would; past the bound the
+    // session is dropped, and the wait stays a client-side one (no cancel is sent).
+    await client.query('BEGIN; SELECT pg_current_xact_id(); COMMIT');
     return undefined;
   }
 

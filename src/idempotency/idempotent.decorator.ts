@@ -10,6 +10,10 @@ import { ApiHeader } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { createHash } from 'node:crypto';
 import stableStringify from 'safe-stable-stringify';
+import {
+  OutcomeUnknownError,
+  ServiceUnavailableError,
+} from '../common/common.errors';
 import { ValidationFailedError } from '../common/domain.error';
 import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
 import type { MoneyCounter } from '../metrics/money-counter';
@@ -71,7 +75,13 @@ export const Idempotent = (
         example: 'order-8f14e45f',
       },
     }),
-    ApiErrorResponses(IdempotencyKeyInUseError, IdempotencyKeyReusedError),
+    ApiErrorResponses(
+      IdempotencyKeyInUseError,
+      IdempotencyKeyReusedError,
+      // A route's 503 replaces its controller's, so that one is repeated here.
+      ServiceUnavailableError,
+      OutcomeUnknownError,
+    ),
   );
 
 /**

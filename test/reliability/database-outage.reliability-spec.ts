@@ -101,7 +101,11 @@ describe('PostgreSQL going away mid-burst', () => {
         seen.statuses.add(outcome.status);
         seen.maxMs = Math.max(seen.maxMs, outcome.latencyMs);
         if (outcome.status === 503) {
-          expect(outcome.body.code).toBe('SERVICE_UNAVAILABLE');
+          // OUTCOME_UNKNOWN when the connection went while COMMIT was on its way: a backend
+          // terminated while idle in its transaction rolled it back, but the service cannot tell.
+          expect(['SERVICE_UNAVAILABLE', 'OUTCOME_UNKNOWN']).toContain(
+            outcome.body.code,
+          );
           await sleep(50);
         }
       }
