@@ -52,10 +52,11 @@ export class DatabaseProbe implements OnModuleDestroy {
       return 'PostgreSQL is a standby (in recovery): it takes no writes';
     if (readOnly === 'on') return 'PostgreSQL is read-only: it takes no writes';
     // A write, committed: a leader just promoted answers and is neither of the above, yet its
-    // commits wait until a synchronous standby follows it. An empty transaction that takes a
-    // transaction id writes a commit record and waits as every change would; past the bound the
-    // session is dropped, and the wait stays a client-side one (no cancel is sent).
-    await client.query('BEGIN; SELECT pg_current_xact_id(); COMMIT');
+    // commits wait until a synchronous standby follows it, as this one does. Past the bound the
+    // session is dropped; the wait stays a client-side one (no cancel is sent).
+    await client.query(
+      'UPDATE readiness_write SET written_at = now() WHERE id = 1',
+    );
     return undefined;
   }
 
