@@ -5,9 +5,17 @@ const common = {
   testEnvironment: 'node',
 };
 
+/** A PostgreSQL server for the whole run: TEST_DATABASE_URL, else an embedded one. */
+const withPostgres = {
+  ...common,
+  rootDir: '.',
+  globalSetup: '<rootDir>/test/utils/global-setup.ts',
+  globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
+};
+
 /** @type {import('jest').Config} */
 module.exports = {
-  // The e2e suite starts real processes and fires real bursts.
+  // The e2e suite fires a burst of 10000 requests; the reliability suite waits out outages.
   testTimeout: 120_000,
   projects: [
     {
@@ -17,22 +25,23 @@ module.exports = {
       testRegex: '\\.spec\\.ts$',
     },
     {
-      ...common,
-      displayName: 'e2e',
-      rootDir: '.',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      // A PostgreSQL server for the whole run: TEST_DATABASE_URL, else an embedded one.
-      globalSetup: '<rootDir>/test/utils/global-setup.ts',
-      globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
+      ...withPostgres,
+      // The data layer against a real database, without HTTP.
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.integration-spec.ts'],
     },
     {
-      ...common,
-      // Faults on purpose: killed instances, a stopped PostgreSQL, hostile input. Not in `npm test`.
+      ...withPostgres,
+      // The real AppModule in this process, through HTTP.
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+    },
+    {
+      ...withPostgres,
+      // The production build as processes: start-up failures, signals, killed instances, a
+      // stopped PostgreSQL, hostile input, several instances at once. Not in `npm test`.
       displayName: 'reliability',
-      rootDir: '.',
       testMatch: ['<rootDir>/test/reliability/*.reliability-spec.ts'],
-      globalSetup: '<rootDir>/test/utils/global-setup.ts',
-      globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
     },
   ],
 };
