@@ -1,9 +1,11 @@
 import { Client } from 'pg';
 import request from 'supertest';
-import { bootAppOnTestDatabase } from './utils/app';
+import type { INestApplication } from '@nestjs/common';
+import type { App } from 'supertest/types';
+import { bootApp, bootAppOnTestDatabase, listen } from './utils/app';
 import { send } from './utils/client';
-import { startInstancesOnTestDatabase } from './utils/instance';
 import { expectLedgerConsistent } from './utils/invariants';
+import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
 interface HoldBody {
   id: number;
@@ -450,26 +452,42 @@ describe('holds', () => {
   });
 
   describe('expiry, with nothing running in between', () => {
-    it('expires a 1-second hold after 1 s: status, available and capture all say so', async () => {
+    /**
+     * Moves the clock `seconds` forward for the user's holds: every time recorded on them and
+     * on the user is moved back by as much, as if they had been placed that long ago.
+     */
+    const age = async (userId: number, seconds: number) => {
+      const by = `${seconds} seconds`;
+      await booted.database.query(
+        `UPDATE holds SET created_at = created_at - $2::interval,
+           expires_at = expires_at - $2::interval WHERE user_id = $1`,
+        [userId, by],
+      );
+      await booted.database.query(
+        'UPDATE users SET held_until = held_until - $2::interval WHERE id = $1',
+        [userId, by],
+      );
+    };
+    const status = async (holdId: number) =>
+      ((await http().get(`/holds/${holdId}`).expect(200)).body as HoldBody)
+        .status;
+
+    it('expires a hold once its expiry has passed: status, available and capture all say so', async () => {
       const userId = await createUser(100);
       const hold = await placed(userId, {
         amount: 100,
-        expiresInSeconds: 1,
+        expiresInSeconds: 60,
       });
+      await age(userId, 50);
+      expect(await status(hold.id)).toBe('active');
       expect(await money(userId)).toEqual({
         balance: 100,
         available: 0,
         held: 100,
       });
-      await new Promise((resolve) =>
-        setTimeout(resolve, Date.parse(hold.expiresAt) - Date.now() + 50),
-      );
-      await http()
-        .get(`/holds/${hold.id}`)
-        .expect(200)
-        .expect(({ body }) =>
-          expect(body).toMatchObject({ status: 'expired' }),
-        );
+      await post(`/users/${userId}/balance`, { amount: -1 }).expect(409);
+      await age(userId, 10);
+      expect(await status(hold.id)).toBe('expired');
       expect(await money(userId)).toEqual({
         balance: 100,
         available: 100,
@@ -781,14 +799,29 @@ describe('holds', () => {
 });
 
 /**
- * The contract's race, across two production instances on one database: 100 holds of 200 at
- * once on a balance of 10000, then a capture and a void fired together on each hold.
+ * The contract's race, across two instances of the app on one database, each with its own pool:
+ * 100 holds of 200 at once on a balance of 10000, then a capture and a void fired together on
+ * each hold.
  */
 describe('holds on two instances', () => {
-  const cluster = startInstancesOnTestDatabase(2);
+  let database: TestDatabase;
+  let apps: INestApplication<App>[] = [];
+  let a: string;
+  let b: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // One at a time: the first applies the migrations.
+    apps = [await bootApp(database.url), await bootApp(database.url)];
+    [a, b] = await Promise.all(apps.map(listen));
+  });
+
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.close()));
+    await database?.drop();
+  });
 
   it('places exactly what is available, and settles each hold exactly once', async () => {
-    const [a, b] = cluster.instances.map((instance) => instance.url);
     const placing = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
         send(i % 2 ? a : b, '/users/1/holds', { body: { amount: 200 } }),
@@ -836,12 +869,12 @@ describe('holds on two instances', () => {
       available: 10_000 - captured,
       held: 0,
     });
-    const captures = await cluster.database.query<{ count: number }>(
+    const captures = await database.query<{ count: number }>(
       "SELECT count(*)::int AS count FROM balance_transactions WHERE type = 'capture'",
     );
     expect(captures[0].count).toBe(
       settling.filter(({ capture }) => capture.status === 200).length,
     );
-    await expectLedgerConsistent(cluster.database);
+    await expectLedgerConsistent(database);
   });
 });
