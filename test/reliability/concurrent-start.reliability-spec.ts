@@ -6,9 +6,10 @@ import { type Instance, startInstance } from '../utils/instance';
 import { invariantViolations } from '../utils/invariants';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 
+/** Every migration in the directory, by the name the migrator records. */
 const MIGRATION_NAMES = readdirSync(MIGRATIONS_DIR)
-  .filter((file) => file.endsWith('.up.sql'))
-  .map((file) => file.replace(/\.up\.sql$/, ''))
+  .filter((file) => file.endsWith('.sql') && !file.endsWith('.down.sql'))
+  .map((file) => file.replace(/(\.up)?\.sql$/, ''))
   .sort();
 
 describe('five instances started at the same moment on an empty database', () => {
