@@ -1,5 +1,5 @@
 import { bootAppOnTestDatabase, listen } from './utils/app';
-import { fireBurst } from './utils/burst';
+import { fireBurstFromAnotherProcess } from './utils/burst';
 import {
   expectDrainedByDebitsOfTwo,
   expectLedgerConsistent,
@@ -7,14 +7,14 @@ import {
 
 /**
  * The acceptance test: 10000 debits of 2 fired at once, over fresh sockets to a real port, at a
- * balance of 10000. Exactly half can succeed; the other half must be refused as insufficient
- * funds.
+ * balance of 10000, by a client in a process of its own. Exactly half can succeed; the other
+ * half must be refused as insufficient funds.
  */
 describe('10000 simultaneous debits', () => {
   const booted = bootAppOnTestDatabase();
 
   it('applies exactly 5000, refuses exactly 5000 with INSUFFICIENT_FUNDS, and ends at 0', async () => {
-    const burst = await fireBurst(
+    const burst = await fireBurstFromAnotherProcess(
       [await listen(booted.app)],
       '/users/1/balance',
       { amount: -2 },
