@@ -5,9 +5,17 @@ const common = {
   testEnvironment: 'node',
 };
 
+/** A PostgreSQL server for the whole run: TEST_DATABASE_URL, else an embedded one. */
+const withPostgres = {
+  ...common,
+  rootDir: '.',
+  globalSetup: '<rootDir>/test/utils/global-setup.ts',
+  globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
+};
+
 /** @type {import('jest').Config} */
 module.exports = {
-  // The e2e suite starts real processes and fires real bursts.
+  // The e2e suite fires a burst of 10000 requests; the reliability suite waits out outages.
   testTimeout: 120_000,
   projects: [
     {
@@ -17,41 +25,30 @@ module.exports = {
       testRegex: '\\.spec\\.ts$',
     },
     {
-      ...common,
-      // The data layer (repositories, SQL functions, migrations) against PostgreSQL, without HTTP.
+      ...withPostgres,
+      // The data layer against a real database, without HTTP.
       displayName: 'integration',
-      rootDir: '.',
       testMatch: ['<rootDir>/test/integration/**/*.integration-spec.ts'],
-      globalSetup: '<rootDir>/test/utils/global-setup.ts',
-      globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
     },
     {
-      ...common,
+      ...withPostgres,
+      // The real AppModule in this process, through HTTP.
       displayName: 'e2e',
-      rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      // A PostgreSQL server for the whole run: TEST_DATABASE_URL, else an embedded one.
-      globalSetup: '<rootDir>/test/utils/global-setup.ts',
-      globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
     },
     {
-      ...common,
-      // Faults on purpose: killed instances, a stopped PostgreSQL, hostile input. Not in `npm test`.
+      ...withPostgres,
+      // The production build as processes: start-up failures, signals, killed instances, a
+      // stopped PostgreSQL, hostile input, several instances at once. Not in `npm test`.
       displayName: 'reliability',
-      rootDir: '.',
       testMatch: ['<rootDir>/test/reliability/*.reliability-spec.ts'],
-      globalSetup: '<rootDir>/test/utils/global-setup.ts',
-      globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
     },
     {
-      ...common,
+      ...withPostgres,
       // The image built from the Dockerfile, and the compose stack, run by a Docker engine
       // (.ci/run builds the image first). Not in `npm test`.
       displayName: 'container',
-      rootDir: '.',
       testMatch: ['<rootDir>/test/container/*.container-spec.ts'],
-      globalSetup: '<rootDir>/test/utils/global-setup.ts',
-      globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
     },
   ],
 };

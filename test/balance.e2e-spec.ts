@@ -244,13 +244,45 @@ describe('POST /users/:id/balance', () => {
     expect(response.body).toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  it('never leaks internals in an error', async () => {
+  it('refuses SQL sent as the amount with 400 VALIDATION_FAILED, and changes nothing', async () => {
     const response = await change(userId, {
       amount: '; DROP TABLE users; --',
     }).expect(400);
+    expect(response.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      code: 'VALIDATION_FAILED',
+      message: expect.any(String) as string,
+    });
     expect(JSON.stringify(response.body)).not.toMatch(
-      /SELECT|at \w+ \(|node_modules|sequelize/i,
+      /SELECT|DROP|at \w+ \(|node_modules|sequelize/i,
     );
+    expect(await balanceOf(userId)).toBe(10_000);
+  });
+
+  it('never leaks internals when PostgreSQL fails a change: 500 INTERNAL_ERROR, nothing of the error', async () => {
+    // A valid debit that PostgreSQL refuses: a constraint of the test's own, which the service
+    // knows nothing of, on the ledger entries of this user alone.
+    await booted.database.query(
+      `ALTER TABLE balance_transactions ADD CONSTRAINT leak_probe
+       CHECK (user_id <> ${userId}) NOT VALID`,
+    );
+    try {
+      const response = await change(userId, { amount: -2 }).expect(500);
+      expect(response.body).toEqual({
+        statusCode: 500,
+        error: 'Internal Server Error',
+        code: 'INTERNAL_ERROR',
+        message: expect.any(String) as string,
+      });
+      expect(JSON.stringify(response.body)).not.toMatch(
+        /SELECT|ledger|leak_probe|balance_transactions|violates|constraint|at \w+ \(|node_modules|sequelize/i,
+      );
+    } finally {
+      await booted.database.query(
+        'ALTER TABLE balance_transactions DROP CONSTRAINT leak_probe',
+      );
+    }
     expect(await balanceOf(userId)).toBe(10_000);
   });
 });

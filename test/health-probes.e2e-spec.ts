@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { PROBE_APPLICATION_NAME } from '../src/health/database-probe';
 import type { Outcome } from './utils/burst';
 import { send } from './utils/client';
-import { type Instance, startInstance } from './utils/instance';
+import { bootApp, listen } from './utils/app';
 import {
   createTestDatabase,
   databaseAt,
@@ -11,34 +11,36 @@ import {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const get = (instance: Instance, path: string) =>
-  send(instance.url, path, { method: 'GET', timeoutMs: 10_000 });
+const get = (url: string, path: string) =>
+  send(url, path, { method: 'GET', timeoutMs: 10_000 });
 
 /** Asks `/health` until `done` holds (a terminated session is noticed within a check or two). */
 async function healthUntil(
-  instance: Instance,
+  url: string,
   done: (outcome: Outcome) => boolean,
 ): Promise<Outcome> {
-  let outcome = await get(instance, '/health');
+  let outcome = await get(url, '/health');
   for (const started = Date.now(); !done(outcome);) {
     if (Date.now() - started > 10_000) return outcome;
     await sleep(100);
-    outcome = await get(instance, '/health');
+    outcome = await get(url, '/health');
   }
   return outcome;
 }
 
-describe('the health probes of a running instance', () => {
+describe('the health probes of a running app', () => {
   let database: TestDatabase;
-  let instance: Instance;
+  let app: Awaited<ReturnType<typeof bootApp>>;
+  let url: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    instance = await startInstance(database.url, { DB_POOL_MAX: '2' });
+    app = await bootApp(database.url, { environment: { DB_POOL_MAX: '2' } });
+    url = await listen(app);
   });
 
   afterAll(async () => {
-    await instance?.stop();
+    await app?.close();
     await database?.drop();
   });
 
@@ -52,7 +54,7 @@ describe('the health probes of a running instance', () => {
       await holder.query('SELECT * FROM users WHERE id = 1 FOR UPDATE');
       const debits = Promise.all(
         Array.from({ length: 40 }, () =>
-          send(instance.url, '/users/1/balance', { body: { amount: -1 } }),
+          send(url, '/users/1/balance', { body: { amount: -1 } }),
         ),
       );
       const blocked = async () =>
@@ -65,8 +67,8 @@ describe('the health probes of a running instance', () => {
       while ((await blocked()) < 2) await sleep(50);
 
       const [ready, live] = await Promise.all([
-        get(instance, '/health'),
-        get(instance, '/health/live'),
+        get(url, '/health'),
+        get(url, '/health/live'),
       ]);
       expect(ready.status).toBe(200);
       expect(ready.latencyMs).toBeLessThan(1_000);
@@ -102,7 +104,7 @@ describe('the health probes of a running instance', () => {
     try {
       await probeSession();
       const readOnly = await healthUntil(
-        instance,
+        url,
         (outcome) =>
           outcome.status === 503 &&
           /read-only/.test(String(outcome.body.reason)),
@@ -112,7 +114,7 @@ describe('the health probes of a running instance', () => {
         code: 'SERVICE_UNAVAILABLE',
         reason: 'PostgreSQL is read-only: it takes no writes',
       });
-      expect((await get(instance, '/health/live')).status).toBe(200);
+      expect((await get(url, '/health/live')).status).toBe(200);
     } finally {
       await admin.query(
         `ALTER DATABASE ${database.name} RESET default_transaction_read_only`,
@@ -120,7 +122,7 @@ describe('the health probes of a running instance', () => {
     }
     await probeSession();
     const writable = await healthUntil(
-      instance,
+      url,
       (outcome) => outcome.status === 200,
     );
     expect(writable.status).toBe(200);

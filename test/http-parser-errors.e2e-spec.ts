@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { startInstancesOnTestDatabase } from './utils/instance';
+import { bootAppOnTestDatabase, listen } from './utils/app';
 
 interface RawResponse {
   status: number;
@@ -38,8 +38,14 @@ function sendRaw(baseUrl: string, bytes: string): Promise<RawResponse> {
 }
 
 describe("errors raised by Node's HTTP parser", () => {
-  const started = startInstancesOnTestDatabase(1);
-  const url = () => started.instances[0].url;
+  // Raw bytes need a real socket.
+  const booted = bootAppOnTestDatabase();
+  let baseUrl: string;
+  const url = () => baseUrl;
+
+  beforeAll(async () => {
+    baseUrl = await listen(booted.app);
+  });
 
   const expectCatalogued = (
     response: RawResponse,
@@ -96,7 +102,7 @@ describe("errors raised by Node's HTTP parser", () => {
       'VALIDATION_FAILED',
     );
     expect(
-      await started.database.query('SELECT count(*)::int AS n FROM users'),
+      await booted.database.query('SELECT count(*)::int AS n FROM users'),
     ).toEqual([{ n: 1 }]);
   });
 

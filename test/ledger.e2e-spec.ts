@@ -223,7 +223,7 @@ describe('the ledger', () => {
     });
   });
 
-  it('keeps every invariant under a random concurrent mix of credits, debits and transfers', async () => {
+  it('keeps every invariant under a concurrent mix of credits, debits and transfers', async () => {
     const users = [
       await createUser(500),
       await createUser(500),

@@ -54,7 +54,7 @@ describe('OpenAPI', () => {
     expect(documented).toEqual(served);
   });
 
-  it('gives the balance route every status and error code it can answer, with examples', () => {
+  it('documents the balance route with the statuses and error codes of its contract, each code with an example', () => {
     const { responses } = document.paths['/users/{id}/balance'].post as {
       responses: Record<
         string,
@@ -115,7 +115,7 @@ describe('OpenAPI', () => {
     ['get', '/holds/{id}', '200', ['HOLD_NOT_FOUND']],
     ['get', '/users/{id}/holds', '200', ['USER_NOT_FOUND']],
   ])(
-    'documents %s %s: its success, its refusals with examples, and the new fields',
+    'documents %s %s: its success, and its refusals with examples',
     (method, path, success, codes) => {
       const { responses } = document.paths[path][method] as {
         responses: Record<

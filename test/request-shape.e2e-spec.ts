@@ -63,7 +63,7 @@ describe('what a request may look like', () => {
       },
     );
 
-    it('refuses invalid JSON and a body over the limit under a +json type with 415, unread', async () => {
+    it('refuses invalid JSON and a body over the limit under a +json type with 415, not 400 or 413', async () => {
       await request(server())
         .post('/users')
         .set('content-type', 'application/problem+json')

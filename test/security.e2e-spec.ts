@@ -1,13 +1,17 @@
+import type { LoggerService } from '@nestjs/common';
 import { request } from 'node:http';
-import { type Instance, startInstance } from './utils/instance';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
+import { bootApp, bootAppOnTestDatabase, listen } from './utils/app';
+import { createTestDatabase } from './utils/test-database';
 
 describe('access control', () => {
-  let database: TestDatabase;
-  let instance: Instance;
+  const booted = bootAppOnTestDatabase({
+    environment: { API_KEYS: 'first-key,second-key' },
+  });
+  // Over a real socket: one test sends headers and never the body.
+  let url: string;
 
   const debit = (headers: Record<string, string> = {}) =>
-    fetch(`${instance.url}/users/1/balance`, {
+    fetch(`${url}/users/1/balance`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ amount: -2 }),
@@ -31,19 +35,14 @@ describe('access control', () => {
     expect(response.headers.get('content-security-policy')).toBeTruthy();
   };
   const balance = async () =>
-    (await database.query<{ balance: number }>('SELECT balance FROM users'))[0]
-      .balance;
+    (
+      await booted.database.query<{ balance: number }>(
+        'SELECT balance FROM users',
+      )
+    )[0].balance;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    instance = await startInstance(database.url, {
-      API_KEYS: 'first-key,second-key',
-    });
-  });
-
-  afterAll(async () => {
-    await instance?.stop();
-    await database?.drop();
+    url = await listen(booted.app);
   });
 
   it.each([
@@ -67,17 +66,17 @@ describe('access control', () => {
     expect((await debit({ authorization: 'Bearer second-key' })).status).toBe(
       200,
     );
-    const user = await fetch(`${instance.url}/users/1`, {
+    const user = await fetch(`${url}/users/1`, {
       headers: { authorization: 'Bearer second-key' },
     });
     expect(user.status).toBe(200);
     expect(await balance()).toBe(9_996);
-    expect((await fetch(`${instance.url}/users/1`)).status).toBe(401);
+    expect((await fetch(`${url}/users/1`)).status).toBe(401);
   });
 
   it('counts a request refused for its key, as any other', async () => {
     await debit();
-    const metrics = await (await fetch(`${instance.url}/metrics`)).text();
+    const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(
       /^http_requests_total\{method="POST",route="unmatched",status="401"\} [1-9]/m,
     );
@@ -85,12 +84,12 @@ describe('access control', () => {
 
   it('leaves health and metrics open', async () => {
     for (const path of ['/health', '/health/live', '/metrics']) {
-      expect((await fetch(`${instance.url}${path}`)).status).toBe(200);
+      expect((await fetch(`${url}${path}`)).status).toBe(200);
     }
   });
 
   it('sends security headers and no X-Powered-By', async () => {
-    expectSecurityHeaders(await fetch(`${instance.url}/health`));
+    expectSecurityHeaders(await fetch(`${url}/health`));
     const refused = await debit();
     expectSecurityHeaders(refused);
     await expectUnauthorized(refused);
@@ -106,10 +105,10 @@ describe('access control', () => {
     '/docs/swagger-ui.css',
     '/docs/favicon-32x32.png',
   ])('guards %s like any route, with the security headers', async (path) => {
-    const refused = await fetch(`${instance.url}${path}`);
+    const refused = await fetch(`${url}${path}`);
     expectSecurityHeaders(refused);
     await expectUnauthorized(refused);
-    const served = await fetch(`${instance.url}${path}`, {
+    const served = await fetch(`${url}${path}`, {
       headers: { authorization: 'Bearer first-key' },
     });
     expect(served.status).toBe(200);
@@ -117,7 +116,7 @@ describe('access control', () => {
   });
 
   it('serves a Swagger UI page whose scripts its CSP allows: no inline script', async () => {
-    const page = await fetch(`${instance.url}/docs`, {
+    const page = await fetch(`${url}/docs`, {
       headers: { authorization: 'Bearer first-key' },
     });
     const csp = page.headers.get('content-security-policy') ?? '';
@@ -143,9 +142,11 @@ describe('access control', () => {
       ['a body that is not JSON', 'POST', '/transfers', 'text', 'amount=1'],
     ])('%s', async (_, method, path, type, body) => {
       const users = () =>
-        database.query('SELECT id, balance, version FROM users ORDER BY id');
+        booted.database.query(
+          'SELECT id, balance, version FROM users ORDER BY id',
+        );
       const before = await users();
-      const response = await fetch(`${instance.url}${path}`, {
+      const response = await fetch(`${url}${path}`, {
         method,
         headers:
           type === undefined
@@ -164,7 +165,7 @@ describe('access control', () => {
       // The headers announce a body within the limit that never comes: only a refusal that
       // does not wait for the body can answer.
       const status = await new Promise<number | 'no answer'>((resolve) => {
-        const req = request(`${instance.url}/users/1/balance`, {
+        const req = request(`${url}/users/1/balance`, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
@@ -190,15 +191,23 @@ describe('access control', () => {
 
 describe('without API_KEYS', () => {
   it('is open, and warns once at start that it is', async () => {
+    const warnings: string[] = [];
+    const logger: LoggerService = {
+      log: () => undefined,
+      error: () => undefined,
+      warn: (message: unknown) => void warnings.push(String(message)),
+    };
     const database = await createTestDatabase();
-    const instance = await startInstance(database.url);
+    const app = await bootApp(database.url, { logger });
     try {
-      const response = await fetch(`${instance.url}/users/1`);
+      const response = await fetch(`${await listen(app)}/users/1`);
       expect(response.status).toBe(200);
     } finally {
-      await instance.stop();
+      await app.close();
       await database.drop();
     }
-    expect(instance.output().match(/API_KEYS is not set/g)).toHaveLength(1);
+    expect(
+      warnings.filter((warning) => /API_KEYS is not set/.test(warning)),
+    ).toHaveLength(1);
   });
 });

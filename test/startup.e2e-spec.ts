@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import request from 'supertest';
 import { MIGRATIONS_DIR } from '../src/database/migrator';
-import { spawnInstance, startInstance } from './utils/instance';
-import {
-  createTestDatabase,
-  databaseAt,
-  type TestDatabase,
-} from './utils/test-database';
+import { bootApp } from './utils/app';
+import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
+/** Every migration in the directory, by the name the migrator records. */
 const MIGRATION_NAMES = readdirSync(MIGRATIONS_DIR)
   .filter((file) => file.endsWith('.sql'))
   .map((file) => file.replace(/\.sql$/, ''))
@@ -31,38 +28,36 @@ describe('start-up', () => {
       )
     ).map((row) => row.name);
 
-  it('migrates once and seeds once when three instances start at the same moment', async () => {
-    const instances = await Promise.all(
-      [1, 2, 3].map(() => startInstance(database.url)),
-    );
+  it('migrates once and seeds once when three apps start at the same moment', async () => {
+    const apps = await Promise.all([1, 2, 3].map(() => bootApp(database.url)));
     try {
       expect(await appliedMigrations()).toEqual(MIGRATION_NAMES);
       expect(await database.query('SELECT id, balance FROM users')).toEqual([
         { id: 1, balance: 10_000 },
       ]);
-      for (const instance of instances) {
-        const response = await fetch(`${instance.url}/users/1`);
-        expect(response.status).toBe(200);
+      for (const app of apps) {
+        await request(app.getHttpServer()).get('/users/1').expect(200);
       }
     } finally {
-      await Promise.all(instances.map((instance) => instance.stop()));
+      await Promise.all(apps.map((app) => app.close()));
     }
   });
 
   it('keeps the user and its balance across a restart, without re-running migrations', async () => {
-    const first = await startInstance(database.url);
-    const debit = await fetch(`${first.url}/users/1/balance`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ amount: -42 }),
-    });
-    expect(debit.status).toBe(200);
-    await first.stop();
+    const first = await bootApp(database.url);
+    try {
+      await request(first.getHttpServer())
+        .post('/users/1/balance')
+        .send({ amount: -42 })
+        .expect(200);
+    } finally {
+      await first.close();
+    }
     const [{ migrated_at: migratedAt }] = await database.query<{
       migrated_at: Date;
     }>('SELECT xmin::text AS migrated_at FROM "SequelizeMeta" LIMIT 1');
 
-    const second = await startInstance(database.url);
+    const second = await bootApp(database.url);
     try {
       expect(await database.query('SELECT id, balance FROM users')).toEqual([
         { id: 1, balance: 9_958 },
@@ -75,70 +70,7 @@ describe('start-up', () => {
         ),
       ).toEqual([{ migrated_at: migratedAt }]);
     } finally {
-      await second.stop();
+      await second.close();
     }
-  });
-
-  it('says once where it listens and which database it uses, without its password', async () => {
-    // A role of its own, so that the password is one that appears nowhere else.
-    const role = `${database.name}_owner`;
-    const password = `pw-${randomBytes(8).toString('hex')}`;
-    const server = new URL(database.url);
-    server.pathname = '/postgres';
-    const admin = databaseAt(server.toString());
-    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
-    try {
-      await admin.query(`ALTER DATABASE ${database.name} OWNER TO ${role}`);
-      const url = new URL(database.url);
-      url.username = role;
-      url.password = password;
-      const instance = await startInstance(url.toString(), {
-        LOG_LEVEL: 'info',
-      });
-      await instance.stop();
-      const listening = instance
-        .output()
-        .split('\n')
-        .filter((line) => line.includes('Listening on'))
-        .map((line) => JSON.parse(line) as { level: number; msg: string });
-      expect(listening).toHaveLength(1);
-      expect(listening[0].level).toBe(30);
-      // Every interface, as Node binds by default: IPv6 where the machine has it.
-      const { port } = new URL(instance.url);
-      const uses = `(PostgreSQL: ${url.hostname}:${url.port || 5432}/${database.name})`;
-      expect([
-        `Listening on http://[::]:${port} ${uses}`,
-        `Listening on http://0.0.0.0:${port} ${uses}`,
-      ]).toContain(listening[0].msg);
-      expect(instance.output()).not.toContain(password);
-    } finally {
-      await database.drop();
-      await admin.query(`DROP ROLE IF EXISTS ${role}`);
-    }
-  });
-
-  it('refuses to start when a migration fails, and says which', async () => {
-    // A table in the way makes the first migration fail.
-    await database.query('CREATE TABLE users (id integer)');
-    const instance = await spawnInstance(database.url);
-    expect(await instance.exited).toBe(1);
-    expect(instance.output()).toMatch(
-      /Start-up failed: Migration \S+create-users \(up\) failed/,
-    );
-    expect(instance.output()).toMatch(/relation "users" already exists/);
-  });
-
-  it('refuses to start on invalid configuration, with one line naming the variable', async () => {
-    const instance = await spawnInstance(database.url, { DB_POOL_MAX: 'many' });
-    expect(await instance.exited).toBe(1);
-    expect(instance.output().trim().split('\n')).toEqual([
-      expect.stringMatching(
-        /^Start-up failed: Invalid configuration: DB_POOL_MAX must be/,
-      ),
-    ]);
-    // Nothing happened before the refusal: not even a migration.
-    expect(
-      await database.query("SELECT to_regclass('users') AS users"),
-    ).toEqual([{ users: null }]);
   });
 });

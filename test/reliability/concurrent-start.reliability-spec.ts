@@ -6,6 +6,7 @@ import { type Instance, startInstance } from '../utils/instance';
 import { invariantViolations } from '../utils/invariants';
 import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 
+/** Every migration in the directory, by the name the migrator records. */
 const MIGRATION_NAMES = readdirSync(MIGRATIONS_DIR)
   .filter((file) => file.endsWith('.sql'))
   .map((file) => file.replace(/\.sql$/, ''))

@@ -188,6 +188,26 @@ const holdId = fc.oneof(
   id,
 );
 
+/**
+ * The routes the arbitraries below reach, as the API document names them; a test checks that
+ * they are all the document's, so a new route cannot be left out unseen.
+ */
+const FUZZED_ROUTES = [
+  'POST /users/{id}/balance',
+  'POST /users',
+  'POST /transfers',
+  'POST /users/{id}/holds',
+  'POST /holds/{id}/capture',
+  'POST /holds/{id}/void',
+  'GET /users/{id}',
+  'GET /holds/{id}',
+  'GET /users/{id}/holds',
+  'GET /users/{id}/transactions',
+];
+
+/** Documented, but not the API's own: probes, metrics and the document itself. */
+const UNFUZZED = /^GET \/(health|metrics)/;
+
 // Mostly the existing user, so that a request that slips through really moves money.
 const route = fc.oneof(
   { weight: 4, arbitrary: fc.constant('/users/1/balance') },
@@ -422,6 +442,19 @@ describe('hostile input against a running instance', () => {
     }
     return after;
   };
+
+  it('reaches every route of the API document', async () => {
+    const document = (await send(instance.url, '/docs-json', { method: 'GET' }))
+      .body as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(document.paths)
+      .flatMap(([path, operations]) =>
+        Object.keys(operations).map(
+          (method) => `${method.toUpperCase()} ${path}`,
+        ),
+      )
+      .filter((route) => !UNFUZZED.test(route));
+    expect([...FUZZED_ROUTES].sort()).toEqual(documented.sort());
+  });
 
   it('answers any POST body, id, header and content type without a 5xx or a leak, and changes exactly what an accepted request said', async () => {
     await fc.assert(

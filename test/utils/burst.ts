@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import {
   Agent,
   type IncomingHttpHeaders,
   type IncomingMessage,
   request,
 } from 'node:http';
+import { join } from 'node:path';
 
 export interface Outcome {
   status: number;
@@ -118,4 +121,37 @@ export function readJsonBody(
       }
     });
   });
+}
+
+/**
+ * `fireBurst` from a child process, as a client elsewhere would: its sockets then count against
+ * that process's file descriptors, not against those of an app serving in this one (a burst of
+ * 10000 holds 10000 on each side, and the limit is often 20000 a process), and it has a CPU of
+ * its own.
+ */
+export async function fireBurstFromAnotherProcess(
+  baseUrls: string[],
+  path: string,
+  payload: unknown,
+  count: number,
+): Promise<BurstResult> {
+  const client = spawn(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      join(__dirname, 'burst-client.ts'),
+      JSON.stringify([baseUrls, path, payload, count]),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let output = '';
+  client.stdout.setEncoding('utf8');
+  client.stdout.on('data', (chunk: string) => (output += chunk));
+  // 'close', not 'exit': stdout has then been read to its end.
+  const [code] = (await once(client, 'close')) as [number | null];
+  if (code !== 0) {
+    throw new Error(`The burst's client exited with ${code}`);
+  }
+  return JSON.parse(output) as BurstResult;
 }

@@ -1,6 +1,6 @@
-import { fireBurst } from './utils/burst';
-import { startInstance } from './utils/instance';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
+import { fireBurst } from '../utils/burst';
+import { startInstance } from '../utils/instance';
+import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 
 describe('graceful shutdown', () => {
   let database: TestDatabase;

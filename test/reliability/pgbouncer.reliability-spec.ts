@@ -1,12 +1,12 @@
-import { fireBurst } from './utils/burst';
-import { expectDrainedByDebitsOfTwo } from './utils/invariants';
-import { type Instance, startInstance } from './utils/instance';
+import { fireBurst } from '../utils/burst';
+import { expectDrainedByDebitsOfTwo } from '../utils/invariants';
+import { type Instance, startInstance } from '../utils/instance';
 import {
   hasPgBouncer,
   type PgBouncer,
   startPgBouncer,
-} from './utils/pgbouncer';
-import { createTestDatabase, type TestDatabase } from './utils/test-database';
+} from '../utils/pgbouncer';
+import { createTestDatabase, type TestDatabase } from '../utils/test-database';
 
 // A machine without PgBouncer skips this locally; CI installs it and must run it.
 const describeWithPgBouncer =
