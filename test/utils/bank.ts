@@ -276,7 +276,7 @@ export interface WorkloadOptions {
  * A random operation; a third of the traffic goes to two hot users, where contention is.
  * Captures and voids pick among the last holds placed, so that they race on the same ones.
  */
-export function randomOperation(
+function randomOperation(
   random: () => number,
   userIds: number[],
   features: typeof BANK_FEATURES,

@@ -26,11 +26,7 @@ export interface BurstResult {
 }
 
 /** POSTs a JSON body through the agent; every result, a transport failure included, is an outcome. */
-export function postJson(
-  agent: Agent,
-  url: URL,
-  body: string,
-): Promise<Outcome> {
+function postJson(agent: Agent, url: URL, body: string): Promise<Outcome> {
   const fired = performance.now();
   let connectMs: number | undefined;
   return new Promise((resolve) => {
@@ -96,7 +92,7 @@ export async function fireBurst(
 }
 
 /** How many outcomes had each `status` or `status code`, e.g. `409 INSUFFICIENT_FUNDS`. */
-export function countOutcomes(outcomes: Outcome[]): Record<string, number> {
+function countOutcomes(outcomes: Outcome[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const { status, body } of outcomes) {
     const key = status === 200 ? '200' : `${status} ${body.code}`;

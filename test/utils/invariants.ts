@@ -83,7 +83,7 @@ export async function invariantViolations(
   return violations;
 }
 
-export async function hasLedger(database: Queryable): Promise<boolean> {
+async function hasLedger(database: Queryable): Promise<boolean> {
   return hasTable(database, 'balance_transactions');
 }
 

@@ -29,7 +29,7 @@ export function hasPatroniCluster(): boolean {
   );
 }
 
-export interface PatroniNode {
+interface PatroniNode {
   name: string;
   pgPort: number;
   apiPort: number;
