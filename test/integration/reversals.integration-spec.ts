@@ -6,7 +6,11 @@ import {
   NotReversibleError,
   TransactionNotFoundError,
 } from '../../src/users/users.errors';
-import { bootDataLayer, lockingSession } from './data-layer';
+import {
+  bootDataLayer,
+  lockingSession,
+  untilSomeoneWaitsForALock,
+} from './data-layer';
 
 const NO_ANNOTATION = { reference: null, description: null };
 const ALICE = { actor: 'alice', requestId: 'req-1' };
@@ -384,6 +388,70 @@ describe('reversals (ledger_reverse_transaction, ledger_reverse_transfer) agains
       });
       expect(await balanceOf(from.userId)).toBe(70);
       expect(await balanceOf(to.userId)).toBe(5);
+    });
+
+    it('locks its users in ascending id order, whichever way the money goes back', async () => {
+      const low = await layer.users.create(100, ALICE);
+      const high = await layer.users.create(0, ALICE);
+      const transfer = await layer.transfers.create(
+        low.userId,
+        high.userId,
+        10,
+        NO_ANNOTATION,
+        ALICE,
+      );
+      const session = await lockingSession(layer.database.url);
+      try {
+        await session.client.query('BEGIN');
+        await session.client.query(
+          'SELECT 1 FROM users WHERE id = $1 FOR UPDATE',
+          [low.userId],
+        );
+        // The money goes from the higher id to the lower: it waits for the lower id first,
+        // holding nothing.
+        const reversal = layer.transfers.reverse(
+          transfer.id,
+          NO_ANNOTATION,
+          ALICE,
+        );
+        await untilSomeoneWaitsForALock(layer.database.url);
+        expect(await session.isFree('users', high.userId)).toBe(true);
+        await session.client.query('ROLLBACK');
+        expect(await reversal).toMatchObject({
+          fromBalance: 0,
+          toBalance: 100,
+        });
+      } finally {
+        await session.end();
+      }
+    });
+
+    it('refuses a reversal that would take the source past 2^53 - 1', async () => {
+      const from = await layer.users.create(10, ALICE);
+      const to = await layer.users.create(0, ALICE);
+      const transfer = await layer.transfers.create(
+        from.userId,
+        to.userId,
+        10,
+        NO_ANNOTATION,
+        ALICE,
+      );
+      await layer.users.changeBalance(
+        from.userId,
+        Number.MAX_SAFE_INTEGER,
+        NO_ANNOTATION,
+        ALICE,
+      );
+      const refusal = layer.transfers.reverse(
+        transfer.id,
+        NO_ANNOTATION,
+        ALICE,
+      );
+      await expect(refusal).rejects.toBeInstanceOf(BalanceLimitExceededError);
+      await expect(refusal).rejects.toThrow(
+        `user ${from.userId} would pass it`,
+      );
+      expect(await balanceOf(to.userId)).toBe(10);
     });
 
     it('has the database refuse a second reversal of a transfer even when written around the function', async () => {
