@@ -88,6 +88,8 @@ describe('holds', () => {
         createdAt: anyString,
         reference: 'order-1042',
         description: 'Two tickets, row 5 – «aisle»',
+        actor: 'anonymous',
+        requestId: anyString,
         balance: 1_000,
         available: 700,
       });

@@ -290,6 +290,19 @@ describe('Idempotency-Key', () => {
       `/holds/${await placeHold()}/void`,
       {},
     ],
+    'POST /transactions/{id}/reverse': async () => {
+      const credit = await post('/users/1/balance', { amount: 7 }).expect(200);
+      const { transactionId } = credit.body as { transactionId: number };
+      return [`/transactions/${transactionId}/reverse`, {}];
+    },
+    'POST /transfers/{id}/reverse': async () => {
+      const transfer = await post('/transfers', {
+        fromUserId: 1,
+        toUserId: await createUser(0),
+        amount: 3,
+      }).expect(201);
+      return [`/transfers/${(transfer.body as { id: number }).id}/reverse`, {}];
+    },
   };
 
   const placeHold = async (): Promise<number> =>

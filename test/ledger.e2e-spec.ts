@@ -46,6 +46,8 @@ describe('the ledger', () => {
             amount: 750,
             balanceAfter: 750,
             type: 'opening',
+            actor: 'anonymous',
+            requestId: expect.any(String) as string,
             createdAt: expect.any(String) as string,
           },
         ],
@@ -86,6 +88,8 @@ describe('the ledger', () => {
         amount: 30,
         fromBalance: 70,
         toBalance: 35,
+        actor: 'anonymous',
+        requestId: expect.any(String) as string,
         createdAt: expect.any(String) as string,
       });
       const { id: transferId } = response.body as { id: number };

@@ -4,9 +4,11 @@
 -- hold's amount was available when it was placed and has stayed set aside since, so taking
 -- at most that much leaves available >= 0 (users_balance_non_negative stands behind it).
 -- outcome: applied, hold_not_found, hold_not_active or capture_exceeds_hold.
+DROP FUNCTION IF EXISTS ledger_capture_hold(bigint, bigint, text, text);
 CREATE OR REPLACE FUNCTION ledger_capture_hold(
   p_hold_id bigint, p_amount bigint DEFAULT NULL,
   p_reference text DEFAULT NULL, p_description text DEFAULT NULL,
+  p_actor text DEFAULT NULL, p_request_id text DEFAULT NULL,
   OUT outcome text, OUT balance bigint, OUT held bigint, OUT status text, OUT hold holds
 )
 LANGUAGE plpgsql AS $$
@@ -14,6 +16,7 @@ DECLARE
   v_locked record;
   v_amount bigint;
   v_transaction_id bigint;
+  v_version bigint;
 BEGIN
   SELECT * INTO v_locked FROM ledger_lock_hold(p_hold_id);
   outcome := v_locked.outcome;
@@ -31,12 +34,13 @@ BEGIN
   UPDATE users u
   SET balance = u.balance - v_amount, version = u.version + 1, updated_at = now()
   WHERE u.id = hold.user_id
-  RETURNING u.balance INTO balance;
+  RETURNING u.balance, u.version INTO balance, v_version;
   v_transaction_id := ledger_append(
-    hold.user_id, -v_amount, balance, 'capture',
+    hold.user_id, -v_amount, balance, v_version, 'capture', v_locked.decided_at,
     p_hold_id => p_hold_id,
     p_reference => coalesce(p_reference, hold.reference),
-    p_description => coalesce(p_description, hold.description)
+    p_description => coalesce(p_description, hold.description),
+    p_actor => p_actor, p_request_id => p_request_id
   );
   UPDATE holds h
   SET status = 'captured', captured_amount = v_amount, transaction_id = v_transaction_id,

@@ -10,9 +10,10 @@
 -- again under it (changes that committed since may refuse it). The refusal takes no lock, so it
 -- writes no WAL, its commit waits for no flush, and it does not queue behind a hot user's lock
 -- holders.
+DROP FUNCTION IF EXISTS ledger_change_balance(integer, bigint, text, text);
 CREATE OR REPLACE FUNCTION ledger_change_balance(
   p_user_id integer, p_amount bigint, p_reference text DEFAULT NULL,
-  p_description text DEFAULT NULL,
+  p_description text DEFAULT NULL, p_actor text DEFAULT NULL, p_request_id text DEFAULT NULL,
   OUT outcome text, OUT balance bigint, OUT held bigint, OUT version bigint,
   OUT transaction_id bigint
 )
@@ -48,8 +49,10 @@ BEGIN
   WHERE u.id = p_user_id
   RETURNING u.balance, u.version INTO balance, version;
   transaction_id := ledger_append(
-    p_user_id, p_amount, balance, CASE WHEN p_amount > 0 THEN 'credit' ELSE 'debit' END,
-    p_reference => p_reference, p_description => p_description
+    p_user_id, p_amount, balance, version, CASE WHEN p_amount > 0 THEN 'credit' ELSE 'debit' END,
+    clock_timestamp(),
+    p_reference => p_reference, p_description => p_description, p_actor => p_actor,
+    p_request_id => p_request_id
   );
   outcome := 'applied';
 END

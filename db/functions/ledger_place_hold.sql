@@ -6,9 +6,11 @@
 --
 -- Sets p_amount aside for p_expires_in_seconds, if that much is available.
 -- outcome: applied, user_not_found or insufficient_funds (balance and held as locked).
+DROP FUNCTION IF EXISTS ledger_place_hold(integer, bigint, integer, text, text);
 CREATE OR REPLACE FUNCTION ledger_place_hold(
   p_user_id integer, p_amount bigint, p_expires_in_seconds integer,
   p_reference text DEFAULT NULL, p_description text DEFAULT NULL,
+  p_actor text DEFAULT NULL, p_request_id text DEFAULT NULL,
   OUT outcome text, OUT balance bigint, OUT held bigint, OUT status text, OUT hold holds
 )
 LANGUAGE plpgsql AS $$
@@ -28,10 +30,11 @@ BEGIN
   IF outcome IS NOT NULL THEN
     RETURN;
   END IF;
-  INSERT INTO holds AS h (user_id, amount, expires_at, reference, description, created_at)
+  INSERT INTO holds AS h
+    (user_id, amount, expires_at, reference, description, actor, request_id, created_at)
   VALUES (
     p_user_id, p_amount, v_now + make_interval(secs => p_expires_in_seconds), p_reference,
-    p_description, v_now
+    p_description, p_actor, p_request_id, v_now
   )
   RETURNING h.* INTO hold;
   UPDATE users u SET held_until = greatest(u.held_until, hold.expires_at) WHERE u.id = p_user_id;

@@ -3,9 +3,11 @@
 -- outcome: applied, user_not_found (missing_user_id says which), insufficient_funds (the
 -- source: what it has available is from_balance - from_held) or balance_limit_exceeded (the
 -- target); the balances are the locked ones when refused.
+DROP FUNCTION IF EXISTS ledger_transfer(integer, integer, bigint, text, text);
 CREATE OR REPLACE FUNCTION ledger_transfer(
   p_from_user_id integer, p_to_user_id integer, p_amount bigint,
   p_reference text DEFAULT NULL, p_description text DEFAULT NULL,
+  p_actor text DEFAULT NULL, p_request_id text DEFAULT NULL,
   OUT outcome text, OUT missing_user_id integer, OUT from_balance bigint, OUT from_held bigint,
   OUT to_balance bigint, OUT transfer_id bigint, OUT created_at timestamptz
 )
@@ -13,6 +15,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
   v_user record;
   v_from_held_until timestamptz;
+  v_from_version bigint;
+  v_to_version bigint;
 BEGIN
   FOR v_user IN SELECT * FROM ledger_lock_users(ARRAY[p_from_user_id, p_to_user_id]) LOOP
     IF v_user.id = p_from_user_id THEN
@@ -34,24 +38,30 @@ BEGIN
   IF outcome IS NOT NULL THEN
     RETURN;
   END IF;
-  INSERT INTO transfers (from_user_id, to_user_id, amount, reference, description)
-  VALUES (p_from_user_id, p_to_user_id, p_amount, p_reference, p_description)
-  RETURNING transfers.id, transfers.created_at INTO transfer_id, created_at;
+  created_at := date_trunc('milliseconds', clock_timestamp());
+  INSERT INTO transfers
+    (from_user_id, to_user_id, amount, reference, description, actor, request_id, created_at)
+  VALUES
+    (p_from_user_id, p_to_user_id, p_amount, p_reference, p_description, p_actor, p_request_id,
+     created_at)
+  RETURNING transfers.id INTO transfer_id;
   UPDATE users u
   SET balance = u.balance - p_amount, version = u.version + 1, updated_at = now()
   WHERE u.id = p_from_user_id
-  RETURNING u.balance INTO from_balance;
+  RETURNING u.balance, u.version INTO from_balance, v_from_version;
   UPDATE users u
   SET balance = u.balance + p_amount, version = u.version + 1, updated_at = now()
   WHERE u.id = p_to_user_id
-  RETURNING u.balance INTO to_balance;
+  RETURNING u.balance, u.version INTO to_balance, v_to_version;
   PERFORM ledger_append(
-    p_from_user_id, -p_amount, from_balance, 'transfer_out', transfer_id,
-    p_reference => p_reference, p_description => p_description
+    p_from_user_id, -p_amount, from_balance, v_from_version, 'transfer_out', created_at,
+    transfer_id, p_reference => p_reference, p_description => p_description,
+    p_actor => p_actor, p_request_id => p_request_id
   );
   PERFORM ledger_append(
-    p_to_user_id, p_amount, to_balance, 'transfer_in', transfer_id,
-    p_reference => p_reference, p_description => p_description
+    p_to_user_id, p_amount, to_balance, v_to_version, 'transfer_in', created_at, transfer_id,
+    p_reference => p_reference, p_description => p_description, p_actor => p_actor,
+    p_request_id => p_request_id
   );
   outcome := 'applied';
 END

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches, ValidateIf } from 'class-validator';
 
 /** 1 to 128 printable ASCII characters: the client's own id for what the money is for. */
@@ -82,5 +82,50 @@ export class AnnotatedResponse {
       ...(reference === null ? {} : { reference }),
       ...(description === null ? {} : { description }),
     };
+  }
+}
+
+/** An actor: a key's name in API_KEYS, `key-` and 8 hex digits, or `anonymous`. */
+export const ACTOR = /^[A-Za-z0-9._-]{1,64}$/;
+
+export const ACTOR_MESSAGE =
+  'actor must be 1 to 64 letters, digits, dots, underscores or hyphens';
+
+export const ACTOR_SCHEMA = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9._-]{1,64}$',
+  example: 'checkout',
+} as const;
+
+/** Who made what a response shows, as recorded with it. */
+export interface Attribution {
+  actor: string | null;
+  requestId: string | null;
+}
+
+/** A response's reference and description, and who made it. */
+export class AttributedResponse extends AnnotatedResponse {
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    example: 'checkout',
+    description:
+      'The name of the API key that made it (`anonymous` without API keys); null if made before this was recorded',
+  })
+  actor!: string | null;
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    example: '6f1c2a9e-8d1b-4c55-9a43-0f7d2b1e5c3a',
+    description:
+      'The X-Request-Id of the request that made it; null if made before this was recorded or not by a request (the seed)',
+  })
+  requestId!: string | null;
+
+  static attribution({ actor, requestId }: Attribution): Attribution {
+    return { actor, requestId };
   }
 }

@@ -50,10 +50,23 @@ describe('validateEnvironment', () => {
     ],
     ['API_KEYS', 'a,,b', 'API_KEYS must be keys separated by commas'],
     ['API_KEYS', 'a, b', 'API_KEYS must be keys separated by commas'],
+    ['API_KEYS', 'a+b=secret', 'API_KEYS must be keys separated by commas'],
+    ['API_KEYS', '=secret', 'API_KEYS must be keys separated by commas'],
+    ['API_KEYS', 'checkout=', 'API_KEYS must be keys separated by commas'],
+    [
+      'API_KEYS',
+      `${'n'.repeat(65)}=secret`,
+      'API_KEYS must be keys separated by commas',
+    ],
   ])('refuses %s=%s with one line naming it', (name, value, reason) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(
       `Invalid configuration: ${reason}`,
     );
+  });
+
+  it('accepts keys with and without names; a secret after a name may hold `=`', () => {
+    const value = 'checkout=s3cr=t,plain-secret,support.team_2=x';
+    expect(validateEnvironment({ API_KEYS: value }).API_KEYS).toBe(value);
   });
 
   it('never echoes a value, which may hold a password', () => {

@@ -15,8 +15,12 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const POSTGRES_URL = /^postgres(ql)?:\/\/\S+$/;
 
-/** Keys are separated by commas; none may be empty or contain spaces. */
-const KEY_LIST = /^[^\s,]+(,[^\s,]+)*$/;
+/**
+ * Keys are separated by commas; none may be empty or contain spaces. Each is `secret` or
+ * `name=secret` (an entry with `=` is always the latter, so a secret with `=` needs a name).
+ */
+const KEY = '(?:[^\\s,=]+|[A-Za-z0-9._-]{1,64}=[^\\s,]+)';
+const KEY_LIST = new RegExp(`^${KEY}(,${KEY})*$`);
 
 /**
  * Every variable the service reads, with its default. Documented in `.env.example`.
@@ -58,10 +62,14 @@ export class Environment {
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 
-  /** Bearer keys accepted on every route but health and metrics. Unset: the service is open. */
+  /**
+   * Bearer keys accepted on every route but health and metrics, each named by the `actor`
+   * recorded on what it does. Unset: the service is open.
+   */
   @IsOptional()
   @Matches(KEY_LIST, {
-    message: '$property must be keys separated by commas, without spaces',
+    message:
+      '$property must be keys separated by commas, each `secret` or `name=secret` (name: 1 to 64 of A-Z a-z 0-9 . _ -), without spaces',
   })
   API_KEYS?: string;
 }

@@ -1,9 +1,13 @@
 import type { Sequelize } from 'sequelize-typescript';
+import type { Caller } from '../security/caller.decorator';
 import { User } from '../users/user.model';
 import type { UsersRepository } from '../users/users.repository';
 import { MIGRATION_LOCK } from './migrator';
 
 export const SEED_BALANCE = 10_000;
+
+/** The seed is made by the service itself, not by a request. */
+const SEED_CALLER: Caller = { actor: 'seed', requestId: null };
 
 /**
  * Creates user 1 with the seed balance through the same path as `POST /users` (its opening
@@ -21,7 +25,7 @@ export async function seed(
       transaction,
     });
     if ((await User.count({ transaction })) === 0) {
-      await users.create(SEED_BALANCE, transaction);
+      await users.create(SEED_BALANCE, SEED_CALLER, transaction);
     }
   });
 }

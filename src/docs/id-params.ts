@@ -14,3 +14,17 @@ export const ApiHoldIdParam = () =>
     name: 'id',
     schema: { type: 'integer', minimum: 1, maximum: MAX_BIG_ID, example: 7 },
   });
+
+/** The `:id` of a balance transaction's routes. */
+export const ApiTransactionIdParam = () =>
+  ApiParam({
+    name: 'id',
+    schema: { type: 'integer', minimum: 1, maximum: MAX_BIG_ID, example: 2 },
+  });
+
+/** The `:id` of a transfer's routes. */
+export const ApiTransferIdParam = () =>
+  ApiParam({
+    name: 'id',
+    schema: { type: 'integer', minimum: 1, maximum: MAX_BIG_ID, example: 3 },
+  });

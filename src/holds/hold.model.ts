@@ -21,6 +21,9 @@ export interface HoldAttributes {
   expiresAt: Date;
   reference: string | null;
   description: string | null;
+  /** Who placed it (null on holds placed before it was recorded). */
+  actor: string | null;
+  requestId: string | null;
   /** The capture's balance transaction. */
   transactionId: number | null;
   createdAt: Date;
@@ -56,6 +59,12 @@ export class Hold extends Model<HoldAttributes> {
 
   @Column(DataType.TEXT)
   description!: string | null;
+
+  @Column(DataType.TEXT)
+  actor!: string | null;
+
+  @Column(DataType.TEXT)
+  requestId!: string | null;
 
   @Column(DataType.BIGINT)
   transactionId!: number | null;

@@ -26,6 +26,7 @@ import {
 import { ApiHoldIdParam, ApiUserIdParam } from '../docs/id-params';
 import { Idempotency, Idempotent } from '../idempotency/idempotent.decorator';
 import { holdOperation } from '../metrics/money-counter';
+import { type Caller, RequestCaller } from '../security/caller.decorator';
 import {
   IdempotencyService,
   type IdempotentRequest,
@@ -71,6 +72,7 @@ export class HoldsController {
     @Param('id', ParseIdPipe) userId: number,
     @Body() body: CreateHoldDto,
     @Idempotency() idempotency: IdempotentRequest,
+    @RequestCaller() caller: Caller,
   ): Promise<HoldChangeResponse> {
     return this.keys.once(idempotency, async (transaction) =>
       HoldChangeResponse.changed(
@@ -79,6 +81,7 @@ export class HoldsController {
           body.amount,
           body.expiresInSeconds,
           annotationOf(body),
+          caller,
           transaction,
         ),
       ),
@@ -128,6 +131,7 @@ export class HoldsController {
     @Param('id', ParseBigIdPipe) id: number,
     @Body() body: CaptureHoldDto,
     @Idempotency() idempotency: IdempotentRequest,
+    @RequestCaller() caller: Caller,
   ): Promise<HoldChangeResponse> {
     return this.keys.once(idempotency, async (transaction) =>
       HoldChangeResponse.changed(
@@ -135,6 +139,7 @@ export class HoldsController {
           id,
           body.amount,
           annotationOf(body),
+          caller,
           transaction,
         ),
       ),

@@ -12,6 +12,7 @@ import { Sequelize } from 'sequelize-typescript';
 import type { Annotation } from '../common/annotation.dto';
 import { keysetPage, type Page, type PageRequest } from '../common/keyset-page';
 import { inTransaction, SqlFunction } from '../database/sql-function';
+import type { Caller } from '../security/caller.decorator';
 import { available } from '../users/user.model';
 import {
   InsufficientFundsError,
@@ -48,6 +49,8 @@ interface HoldRow {
   created_at: Date;
   reference: string | null;
   description: string | null;
+  actor: string | null;
+  request_id: string | null;
   transaction_id: number | null;
 }
 
@@ -72,14 +75,16 @@ type SettleHoldRow =
 /** The outcome, the user's balance and held after it, the hold's status then and its row. */
 const HOLD_OPERATION = `r.outcome, r.balance, r.held, r.status, (r.hold).id, (r.hold).user_id,
   (r.hold).amount, (r.hold).captured_amount, (r.hold).expires_at, (r.hold).created_at,
-  (r.hold).reference, (r.hold).description, (r.hold).transaction_id`;
+  (r.hold).reference, (r.hold).description, (r.hold).actor, (r.hold).request_id,
+  (r.hold).transaction_id`;
 
 const PLACE_HOLD = new SqlFunction<
   {
     userId: number;
     amount: number;
     expiresInSeconds: number;
-  } & Annotation,
+  } & Annotation &
+    Caller,
   PlaceHoldRow
 >(
   'ledger_place_hold',
@@ -89,12 +94,14 @@ const PLACE_HOLD = new SqlFunction<
     expiresInSeconds: 'p_expires_in_seconds',
     reference: 'p_reference',
     description: 'p_description',
+    actor: 'p_actor',
+    requestId: 'p_request_id',
   },
   HOLD_OPERATION,
 );
 
 const CAPTURE_HOLD = new SqlFunction<
-  { holdId: number; amount: number | null } & Annotation,
+  { holdId: number; amount: number | null } & Annotation & Caller,
   SettleHoldRow | { outcome: 'capture_exceeds_hold'; amount: number }
 >(
   'ledger_capture_hold',
@@ -103,6 +110,8 @@ const CAPTURE_HOLD = new SqlFunction<
     amount: 'p_amount',
     reference: 'p_reference',
     description: 'p_description',
+    actor: 'p_actor',
+    requestId: 'p_request_id',
   },
   HOLD_OPERATION,
 );
@@ -139,10 +148,17 @@ export class HoldsRepository {
     amount: number,
     expiresInSeconds: number,
     annotation: Annotation,
+    caller: Caller,
     transaction?: Transaction,
   ): Promise<HoldChange> {
     const row = await inTransaction(this.sequelize, transaction, (t) =>
-      PLACE_HOLD.call(t, { userId, amount, expiresInSeconds, ...annotation }),
+      PLACE_HOLD.call(t, {
+        userId,
+        amount,
+        expiresInSeconds,
+        ...annotation,
+        ...caller,
+      }),
     );
     switch (row.outcome) {
       case 'applied':
@@ -154,15 +170,24 @@ export class HoldsRepository {
     }
   }
 
-  /** Takes `amount` (all when undefined) of an active hold from the balance; releases the rest. */
+  /**
+   * Takes `amount` (all when undefined) of an active hold from the balance; releases the rest.
+   * The capture's balance transaction records `caller`; the hold keeps who placed it.
+   */
   async capture(
     holdId: number,
     amount: number | undefined,
     annotation: Annotation,
+    caller: Caller,
     transaction?: Transaction,
   ): Promise<HoldChange> {
     const row = await inTransaction(this.sequelize, transaction, (t) =>
-      CAPTURE_HOLD.call(t, { holdId, amount: amount ?? null, ...annotation }),
+      CAPTURE_HOLD.call(t, {
+        holdId,
+        amount: amount ?? null,
+        ...annotation,
+        ...caller,
+      }),
     );
     if (row.outcome === 'capture_exceeds_hold') {
       throw new CaptureExceedsHoldError(
@@ -241,6 +266,8 @@ function changed(row: AppliedRow): HoldChange {
       createdAt: row.created_at,
       reference: row.reference,
       description: row.description,
+      actor: row.actor,
+      requestId: row.request_id,
       transactionId: row.transaction_id,
     },
     balance: row.balance,

@@ -9,19 +9,25 @@ import { Environment } from '../config/environment';
 
 const REQUEST_ID_HEADER = 'X-Request-Id';
 
+/** Where the request logger leaves the request's id, recorded with what the request changes. */
+export const REQUEST_ID = Symbol('request-id');
+
+export type RequestWithId = IncomingMessage & { [REQUEST_ID]?: string };
+
 /** A caller's id is kept only if it is short and plain, so it cannot forge or bloat log lines. */
 const ACCEPTED_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Probes would otherwise be most of the log. */
 const UNLOGGED_PATHS = /^\/(health|metrics)(\/|$)/;
 
-function requestId(request: IncomingMessage, response: ServerResponse): string {
+function requestId(request: RequestWithId, response: ServerResponse): string {
   const given = request.headers['x-request-id'];
   const id =
     typeof given === 'string' && ACCEPTED_REQUEST_ID.test(given)
       ? given
       : randomUUID();
   response.setHeader(REQUEST_ID_HEADER, id);
+  request[REQUEST_ID] = id;
   return id;
 }
 

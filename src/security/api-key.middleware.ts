@@ -37,10 +37,35 @@ const digest = (key: string) => createHash('sha256').update(key).digest();
 /** Where the middleware leaves who the caller is, for what is kept per caller. */
 export const CALLER = Symbol('caller');
 
+/** Where the middleware leaves the name of the caller's API key, the `actor` of what it does. */
+export const ACTOR = Symbol('actor');
+
 export type RequestWithCaller = Request & {
   /** The hex SHA-256 of the caller's API key; unset when the service is open. */
   [CALLER]?: string;
+  /** The name of the caller's API key; unset when the service is open. */
+  [ACTOR]?: string;
 };
+
+interface ApiKey {
+  digest: Buffer;
+  /** Its name in API_KEYS, else `key-` and 8 hex digits of its SHA-256: never the secret. */
+  name: string;
+}
+
+/** `secret` or `name=secret` (validated by Environment): an entry with `=` has a name. */
+function apiKeyOf(entry: string): ApiKey {
+  const separator = entry.indexOf('=');
+  const secret = separator === -1 ? entry : entry.slice(separator + 1);
+  const key = digest(secret);
+  return {
+    digest: key,
+    name:
+      separator === -1
+        ? `key-${key.toString('hex').slice(0, 8)}`
+        : entry.slice(0, separator),
+  };
+}
 
 /**
  * With `API_KEYS` set, every request but to the open paths needs `Authorization: Bearer <key>`
@@ -51,13 +76,13 @@ export type RequestWithCaller = Request & {
 @Injectable()
 export class ApiKeyMiddleware implements NestMiddleware, OnModuleInit {
   private readonly logger = new Logger(ApiKeyMiddleware.name);
-  private readonly keys: Buffer[];
+  private readonly keys: ApiKey[];
 
   constructor(config: ConfigService<Environment, true>) {
     this.keys = (config.get('API_KEYS', { infer: true }) ?? '')
       .split(',')
       .filter(Boolean)
-      .map(digest);
+      .map(apiKeyOf);
   }
 
   onModuleInit(): void {
@@ -77,9 +102,11 @@ export class ApiKeyMiddleware implements NestMiddleware, OnModuleInit {
       next();
       return;
     }
-    const caller = this.callerOf(request.headers.authorization);
+    const given = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    const caller = given === undefined ? undefined : this.keyOf(given);
     if (caller) {
-      request[CALLER] = caller.toString('hex');
+      request[CALLER] = caller.digest;
+      request[ACTOR] = caller.name;
       next();
       return;
     }
@@ -87,16 +114,16 @@ export class ApiKeyMiddleware implements NestMiddleware, OnModuleInit {
     next(new UnauthorizedError());
   }
 
-  /** The digest of the request's key when it is one of API_KEYS. */
-  private callerOf(authorization = ''): Buffer | undefined {
-    const given = BEARER.exec(authorization)?.[1];
-    if (given === undefined) return undefined;
+  /** The hex digest of the given key and its name, when it is one of API_KEYS. */
+  private keyOf(given: string): { digest: string; name: string } | undefined {
     const candidate = digest(given);
     // Every key is compared, so the time taken does not tell which one matched.
-    let valid = false;
+    let matched: ApiKey | undefined;
     for (const key of this.keys) {
-      valid = timingSafeEqual(candidate, key) || valid;
+      if (timingSafeEqual(candidate, key.digest)) {
+        matched = key;
+      }
     }
-    return valid ? candidate : undefined;
+    return matched && { digest: candidate.toString('hex'), name: matched.name };
   }
 }

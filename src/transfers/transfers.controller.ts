@@ -1,12 +1,14 @@
-import { Body, Controller, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, HttpStatus, Param, Post } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { annotationOf } from '../common/annotation.dto';
+import { AnnotatedDto, annotationOf } from '../common/annotation.dto';
+import { ParseBigIdPipe } from '../common/parse-id.pipe';
 import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
+import { ApiTransferIdParam } from '../docs/id-params';
 import {
   ApiCommonErrorResponses,
   BODY_REFUSALS,
@@ -17,9 +19,11 @@ import {
   IdempotencyService,
   type IdempotentRequest,
 } from '../idempotency/idempotency.service';
+import { type Caller, RequestCaller } from '../security/caller.decorator';
 import { BALANCE_CHANGE_REFUSALS } from '../users/users.errors';
 import { CreateTransferDto } from './dto/create-transfer.dto';
 import { TransferResponse } from './dto/transfer.response';
+import { REVERSE_TRANSFER_REFUSALS } from './transfers.errors';
 import { TransfersRepository } from './transfers.repository';
 
 @ApiTags('transfers')
@@ -43,6 +47,7 @@ export class TransfersController {
   async create(
     @Body() body: CreateTransferDto,
     @Idempotency() idempotency: IdempotentRequest,
+    @RequestCaller() caller: Caller,
   ): Promise<TransferResponse> {
     return this.keys.once(idempotency, async (transaction) =>
       TransferResponse.of(
@@ -51,6 +56,34 @@ export class TransfersController {
           body.toUserId,
           body.amount,
           annotationOf(body),
+          caller,
+          transaction,
+        ),
+      ),
+    );
+  }
+
+  @Post(':id/reverse')
+  @ApiOperation({
+    summary:
+      'Reverse a transfer as a whole, once: the same amount back, from what its target has available',
+  })
+  @ApiTransferIdParam()
+  @Idempotent(HttpStatus.CREATED, BALANCE_CHANGE)
+  @ApiCreatedResponse({ type: TransferResponse })
+  @ApiErrorResponses(...BODY_REFUSALS, ...REVERSE_TRANSFER_REFUSALS)
+  async reverse(
+    @Param('id', ParseBigIdPipe) id: number,
+    @Body() body: AnnotatedDto,
+    @Idempotency() idempotency: IdempotentRequest,
+    @RequestCaller() caller: Caller,
+  ): Promise<TransferResponse> {
+    return this.keys.once(idempotency, async (transaction) =>
+      TransferResponse.of(
+        await this.transfers.reverse(
+          id,
+          annotationOf(body),
+          caller,
           transaction,
         ),
       ),

@@ -4,12 +4,16 @@ import { Sequelize } from 'sequelize-typescript';
 import type { Annotation } from '../common/annotation.dto';
 import { ValidationFailedError } from '../common/domain.error';
 import { inTransaction, SqlFunction } from '../database/sql-function';
+import type { Caller } from '../security/caller.decorator';
 import {
+  AlreadyReversedError,
   BalanceLimitExceededError,
   InsufficientFundsError,
+  NotReversibleError,
   UserNotFoundError,
 } from '../users/users.errors';
 import type { TransferAttributes } from './transfer.model';
+import { TransferNotFoundError } from './transfers.errors';
 
 /** A transfer just made, with both users' balances right after it. */
 export interface TransferMade extends TransferAttributes {
@@ -18,7 +22,8 @@ export interface TransferMade extends TransferAttributes {
 }
 
 const TRANSFER = new SqlFunction<
-  { fromUserId: number; toUserId: number; amount: number } & Annotation,
+  { fromUserId: number; toUserId: number; amount: number } & Annotation &
+    Caller,
   | {
       outcome: 'applied';
       transfer_id: number;
@@ -35,6 +40,38 @@ const TRANSFER = new SqlFunction<
   amount: 'p_amount',
   reference: 'p_reference',
   description: 'p_description',
+  actor: 'p_actor',
+  requestId: 'p_request_id',
+});
+
+const REVERSE_TRANSFER = new SqlFunction<
+  { transferId: number } & Annotation & Caller,
+  | {
+      outcome: 'applied';
+      from_user_id: number;
+      to_user_id: number;
+      amount: number;
+      transfer_id: number;
+      from_balance: number;
+      to_balance: number;
+      created_at: Date;
+    }
+  | { outcome: 'transfer_not_found' | 'not_reversible' }
+  | { outcome: 'already_reversed'; reversal_id: number }
+  | {
+      outcome: 'insufficient_funds';
+      from_user_id: number;
+      amount: number;
+      from_balance: number;
+      from_held: number;
+    }
+  | { outcome: 'balance_limit_exceeded'; to_user_id: number }
+>('ledger_reverse_transfer', {
+  transferId: 'p_transfer_id',
+  reference: 'p_reference',
+  description: 'p_description',
+  actor: 'p_actor',
+  requestId: 'p_request_id',
 });
 
 /**
@@ -53,13 +90,20 @@ export class TransfersRepository {
     toUserId: number,
     amount: number,
     annotation: Annotation,
+    caller: Caller,
     transaction?: Transaction,
   ): Promise<TransferMade> {
     if (fromUserId === toUserId) {
       throw new ValidationFailedError('A transfer needs two different users');
     }
     const row = await inTransaction(this.sequelize, transaction, (t) =>
-      TRANSFER.call(t, { fromUserId, toUserId, amount, ...annotation }),
+      TRANSFER.call(t, {
+        fromUserId,
+        toUserId,
+        amount,
+        ...annotation,
+        ...caller,
+      }),
     );
     switch (row.outcome) {
       case 'applied':
@@ -71,7 +115,9 @@ export class TransfersRepository {
           fromBalance: row.from_balance,
           toBalance: row.to_balance,
           createdAt: row.created_at,
+          reversalOf: null,
           ...annotation,
+          ...caller,
         };
       case 'user_not_found':
         throw new UserNotFoundError(row.missing_user_id);
@@ -84,6 +130,56 @@ export class TransfersRepository {
         );
       case 'balance_limit_exceeded':
         throw new BalanceLimitExceededError(toUserId);
+    }
+  }
+
+  /**
+   * Reverses a transfer as a whole, once: the same amount back from its target (from what the
+   * target has available) to its source, all or nothing.
+   */
+  async reverse(
+    transferId: number,
+    annotation: Annotation,
+    caller: Caller,
+    transaction?: Transaction,
+  ): Promise<TransferMade> {
+    const row = await inTransaction(this.sequelize, transaction, (t) =>
+      REVERSE_TRANSFER.call(t, { transferId, ...annotation, ...caller }),
+    );
+    switch (row.outcome) {
+      case 'applied':
+        return {
+          id: row.transfer_id,
+          fromUserId: row.from_user_id,
+          toUserId: row.to_user_id,
+          amount: row.amount,
+          fromBalance: row.from_balance,
+          toBalance: row.to_balance,
+          createdAt: row.created_at,
+          reversalOf: transferId,
+          ...annotation,
+          ...caller,
+        };
+      case 'transfer_not_found':
+        throw new TransferNotFoundError(transferId);
+      case 'not_reversible':
+        throw new NotReversibleError(
+          `Transfer ${transferId} is itself a reversal, which is not reversed`,
+        );
+      case 'already_reversed':
+        throw new AlreadyReversedError(
+          `Transfer ${transferId}`,
+          row.reversal_id,
+        );
+      case 'insufficient_funds':
+        throw new InsufficientFundsError(
+          row.from_user_id,
+          row.from_balance,
+          row.from_held,
+          row.amount,
+        );
+      case 'balance_limit_exceeded':
+        throw new BalanceLimitExceededError(row.to_user_id);
     }
   }
 }

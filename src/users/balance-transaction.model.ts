@@ -8,6 +8,7 @@ export const BALANCE_TRANSACTION_TYPES = [
   'transfer_in',
   'transfer_out',
   'capture',
+  'reversal',
 ] as const;
 
 export type BalanceTransactionType = (typeof BALANCE_TRANSACTION_TYPES)[number];
@@ -21,8 +22,14 @@ export interface BalanceTransactionAttributes {
   type: BalanceTransactionType;
   transferId: number | null;
   holdId: number | null;
+  /** The entry this one reverses: a `reversal`'s, or a side of a transfer's reversal. */
+  reversalOf: number | null;
   reference: string | null;
   description: string | null;
+  /** Who made it (null on entries written before it was recorded). */
+  actor: string | null;
+  requestId: string | null;
+  /** Taken under the user's row lock: never goes backwards within a user in id order. */
   createdAt: Date;
 }
 
@@ -55,9 +62,18 @@ export class BalanceTransaction extends Model<BalanceTransactionAttributes> {
   @Column(DataType.BIGINT)
   holdId!: number | null;
 
+  @Column(DataType.BIGINT)
+  reversalOf!: number | null;
+
   @Column(DataType.TEXT)
   reference!: string | null;
 
   @Column(DataType.TEXT)
   description!: string | null;
+
+  @Column(DataType.TEXT)
+  actor!: string | null;
+
+  @Column(DataType.TEXT)
+  requestId!: string | null;
 }

@@ -24,6 +24,7 @@ import {
   BODY_REFUSALS,
 } from '../docs/common-responses';
 import { Idempotency, Idempotent } from '../idempotency/idempotent.decorator';
+import { type Caller, RequestCaller } from '../security/caller.decorator';
 import { BALANCE_CHANGE, NOT_COUNTED } from '../metrics/money-counter';
 import {
   IdempotencyService,
@@ -35,8 +36,13 @@ import {
 } from './dto/balance-transaction.response';
 import { ChangeBalanceDto } from './dto/change-balance.dto';
 import { CreateUserDto } from './dto/create-user.dto';
+import { BalanceAtQuery } from './dto/balance-at.query';
 import { ListTransactionsQuery } from './dto/list-transactions.query';
-import { BalanceResponse, UserResponse } from './dto/user.response';
+import {
+  BalanceAtResponse,
+  BalanceResponse,
+  UserResponse,
+} from './dto/user.response';
 import { BALANCE_CHANGE_REFUSALS, UserNotFoundError } from './users.errors';
 import { UsersRepository } from './users.repository';
 
@@ -61,9 +67,10 @@ export class UsersController {
   async create(
     @Body() { balance }: CreateUserDto,
     @Idempotency() idempotency: IdempotentRequest,
+    @RequestCaller() caller: Caller,
   ): Promise<UserResponse> {
     return this.keys.once(idempotency, async (transaction) =>
-      UserResponse.of(await this.users.create(balance, transaction)),
+      UserResponse.of(await this.users.create(balance, caller, transaction)),
     );
   }
 
@@ -90,6 +97,7 @@ export class UsersController {
     @Param('id', ParseIdPipe) id: number,
     @Body() body: ChangeBalanceDto,
     @Idempotency() idempotency: IdempotentRequest,
+    @RequestCaller() caller: Caller,
   ): Promise<BalanceResponse> {
     return this.keys.once(idempotency, async (transaction) =>
       BalanceResponse.of(
@@ -97,16 +105,32 @@ export class UsersController {
           id,
           body.amount,
           annotationOf(body),
+          caller,
           transaction,
         ),
       ),
     );
   }
 
+  @Get(':id/balance')
+  @ApiOperation({
+    summary:
+      'The balance and version right after the last balance transaction at or before `at`',
+  })
+  @ApiUserIdParam()
+  @ApiOkResponse({ type: BalanceAtResponse })
+  @ApiErrorResponses(ValidationFailedError, UserNotFoundError)
+  async balanceAt(
+    @Param('id', ParseIdPipe) id: number,
+    @Query() { at }: BalanceAtQuery,
+  ): Promise<BalanceAtResponse> {
+    return BalanceAtResponse.of(await this.users.balanceAt(id, at));
+  }
+
   @Get(':id/transactions')
   @ApiOperation({
     summary:
-      "A page of the user's balance transactions, newest first (keyset cursor); only those with `reference` if given",
+      "A page of the user's balance transactions, newest first (keyset cursor); only those with `reference`, and made by `actor`, if given",
   })
   @ApiUserIdParam()
   @ApiOkResponse({ type: BalanceTransactionPage })

@@ -49,9 +49,55 @@ export class BalanceLimitExceededError extends domainError({
   }
 }
 
+export class TransactionNotFoundError extends domainError({
+  code: 'TRANSACTION_NOT_FOUND',
+  status: HttpStatus.NOT_FOUND,
+  outcome: 'not_found',
+  example: { message: 'Balance transaction 7 does not exist' },
+}) {
+  constructor(transactionId: number) {
+    super(`Balance transaction ${transactionId} does not exist`);
+  }
+}
+
+export class AlreadyReversedError extends domainError({
+  code: 'ALREADY_REVERSED',
+  status: HttpStatus.CONFLICT,
+  outcome: 'already_reversed',
+  example: {
+    message: 'Balance transaction 7 was already reversed by 12',
+    reversalId: 12,
+  },
+}) {
+  /** `what`: "Balance transaction 7" or "Transfer 3"; `reversalId`: its reversal's id. */
+  constructor(what: string, reversalId: number) {
+    super(`${what} was already reversed by ${reversalId}`);
+    this.details.reversalId = reversalId;
+  }
+}
+
+export class NotReversibleError extends domainError({
+  code: 'NOT_REVERSIBLE',
+  status: HttpStatus.UNPROCESSABLE_ENTITY,
+  outcome: 'not_reversible',
+  example: {
+    message:
+      'Balance transaction 7 is a transfer_in: only credits, debits and captures are reversed on their own',
+  },
+}) {}
+
 /** What a change of a balance (a credit, a debit, a transfer) may be refused with. */
 export const BALANCE_CHANGE_REFUSALS = [
   UserNotFoundError,
+  InsufficientFundsError,
+  BalanceLimitExceededError,
+];
+
+/** What `POST /transactions/:id/reverse` may be refused with. */
+export const REVERSE_TRANSACTION_REFUSALS = [
+  TransactionNotFoundError,
+  AlreadyReversedError,
+  NotReversibleError,
   InsufficientFundsError,
   BalanceLimitExceededError,
 ];

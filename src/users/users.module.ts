@@ -3,6 +3,7 @@ import { SequelizeModule } from '@nestjs/sequelize';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { BalanceTransaction } from './balance-transaction.model';
 import { User } from './user.model';
+import { TransactionsController } from './transactions.controller';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 
@@ -12,7 +13,7 @@ import { UsersRepository } from './users.repository';
     SequelizeModule.forFeature([User, BalanceTransaction]),
     IdempotencyModule,
   ],
-  controllers: [UsersController],
+  controllers: [UsersController, TransactionsController],
   providers: [UsersRepository],
   exports: [UsersRepository],
 })

@@ -2,17 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/sequelize';
 import { literal, Op, type Transaction, type WhereOptions } from 'sequelize';
 import { Sequelize } from 'sequelize-typescript';
-import type { Annotation } from '../common/annotation.dto';
+import type { Annotation, Attribution } from '../common/annotation.dto';
 import { keysetPage, type Page, type PageRequest } from '../common/keyset-page';
 import { inTransaction, SqlFunction } from '../database/sql-function';
+import type { Caller } from '../security/caller.decorator';
 import {
   BalanceTransaction,
   type BalanceTransactionAttributes,
 } from './balance-transaction.model';
 import { available, User } from './user.model';
 import {
+  AlreadyReversedError,
   BalanceLimitExceededError,
   InsufficientFundsError,
+  NotReversibleError,
+  TransactionNotFoundError,
   UserNotFoundError,
 } from './users.errors';
 
@@ -25,7 +29,7 @@ export interface UserBalance {
   version: number;
 }
 
-export interface BalanceChange extends Annotation {
+export interface BalanceChange extends Annotation, Attribution {
   userId: number;
   balance: number;
   version: number;
@@ -33,13 +37,27 @@ export interface BalanceChange extends Annotation {
   transactionId: number;
 }
 
+/** A user's balance right after its last balance transaction at or before `at`. */
+export interface BalanceAt {
+  userId: number;
+  at: string;
+  balance: number;
+  version: number;
+  /** That balance transaction; null before the user's opening entry. */
+  transactionId: number | null;
+}
+
 const CREATE_USER = new SqlFunction<
-  { balance: number },
+  { balance: number } & Caller,
   { user_id: number; balance: number; version: number; transaction_id: number }
->('ledger_create_user', { balance: 'p_balance' });
+>('ledger_create_user', {
+  balance: 'p_balance',
+  actor: 'p_actor',
+  requestId: 'p_request_id',
+});
 
 const CHANGE_BALANCE = new SqlFunction<
-  { userId: number; amount: number } & Annotation,
+  { userId: number; amount: number } & Annotation & Caller,
   | {
       outcome: 'applied';
       balance: number;
@@ -53,6 +71,48 @@ const CHANGE_BALANCE = new SqlFunction<
   amount: 'p_amount',
   reference: 'p_reference',
   description: 'p_description',
+  actor: 'p_actor',
+  requestId: 'p_request_id',
+});
+
+const BALANCE_AT = new SqlFunction<
+  { userId: number; at: string },
+  | {
+      outcome: 'found';
+      balance: number;
+      version: number;
+      transaction_id: number | null;
+    }
+  | { outcome: 'user_not_found' }
+>('ledger_balance_at', { userId: 'p_user_id', at: 'p_at' });
+
+const REVERSE_TRANSACTION = new SqlFunction<
+  { transactionId: number } & Annotation & Caller,
+  | {
+      outcome: 'applied';
+      user_id: number;
+      amount: number;
+      balance: number;
+      transaction_id: number;
+      created_at: Date;
+    }
+  | { outcome: 'transaction_not_found' }
+  | { outcome: 'balance_limit_exceeded'; user_id: number }
+  | { outcome: 'not_reversible'; original_type: string }
+  | { outcome: 'already_reversed'; reversal_id: number }
+  | {
+      outcome: 'insufficient_funds';
+      user_id: number;
+      amount: number;
+      balance: number;
+      held: number;
+    }
+>('ledger_reverse_transaction', {
+  transactionId: 'p_transaction_id',
+  reference: 'p_reference',
+  description: 'p_description',
+  actor: 'p_actor',
+  requestId: 'p_request_id',
 });
 
 /** What the user's active holds set aside now, as `ledger_held` reads it. */
@@ -78,10 +138,11 @@ export class UsersRepository {
   /** A new user whose opening balance is its first balance transaction. */
   async create(
     balance: number,
+    caller: Caller,
     transaction?: Transaction,
   ): Promise<UserBalance> {
     const row = await inTransaction(this.sequelize, transaction, (t) =>
-      CREATE_USER.call(t, { balance }),
+      CREATE_USER.call(t, { balance, ...caller }),
     );
     return {
       userId: row.user_id,
@@ -115,10 +176,11 @@ export class UsersRepository {
     userId: number,
     amount: number,
     annotation: Annotation,
+    caller: Caller,
     transaction?: Transaction,
   ): Promise<BalanceChange> {
     const row = await inTransaction(this.sequelize, transaction, (t) =>
-      CHANGE_BALANCE.call(t, { userId, amount, ...annotation }),
+      CHANGE_BALANCE.call(t, { userId, amount, ...annotation, ...caller }),
     );
     switch (row.outcome) {
       case 'applied':
@@ -128,6 +190,7 @@ export class UsersRepository {
           version: row.version,
           transactionId: row.transaction_id,
           ...annotation,
+          ...caller,
         };
       case 'user_not_found':
         throw new UserNotFoundError(userId);
@@ -143,16 +206,105 @@ export class UsersRepository {
     }
   }
 
-  /** A page of a user's balance transactions, newest first, only those with `reference` if given. */
+  /**
+   * A user's balance and version right after its last balance transaction at or before `at`
+   * (an RFC 3339 timestamp, passed to PostgreSQL as given, to the microsecond).
+   */
+  async balanceAt(userId: number, at: string): Promise<BalanceAt> {
+    const row = await inTransaction(this.sequelize, undefined, (t) =>
+      BALANCE_AT.call(t, { userId, at }),
+    );
+    if (row.outcome === 'user_not_found') {
+      throw new UserNotFoundError(userId);
+    }
+    return {
+      userId,
+      at,
+      balance: row.balance,
+      version: row.version,
+      transactionId: row.transaction_id,
+    };
+  }
+
+  /** One balance transaction. */
+  async findTransaction(
+    transactionId: number,
+  ): Promise<BalanceTransactionAttributes> {
+    const entry = await this.transactions.findByPk(transactionId);
+    if (!entry) {
+      throw new TransactionNotFoundError(transactionId);
+    }
+    return entry.get({ plain: true });
+  }
+
+  /**
+   * Reverses a credit, a debit or a capture, once: a `reversal` of the opposite amount under
+   * the user's row lock; one that takes money takes it from what is available.
+   */
+  async reverseTransaction(
+    transactionId: number,
+    annotation: Annotation,
+    caller: Caller,
+    transaction?: Transaction,
+  ): Promise<BalanceTransactionAttributes> {
+    const row = await inTransaction(this.sequelize, transaction, (t) =>
+      REVERSE_TRANSACTION.call(t, { transactionId, ...annotation, ...caller }),
+    );
+    const what = `Balance transaction ${transactionId}`;
+    switch (row.outcome) {
+      case 'applied':
+        return {
+          id: row.transaction_id,
+          userId: row.user_id,
+          amount: row.amount,
+          balanceAfter: row.balance,
+          type: 'reversal',
+          transferId: null,
+          holdId: null,
+          reversalOf: transactionId,
+          ...annotation,
+          ...caller,
+          createdAt: row.created_at,
+        };
+      case 'transaction_not_found':
+        throw new TransactionNotFoundError(transactionId);
+      case 'not_reversible':
+        throw new NotReversibleError(
+          `${what} is of type ${row.original_type}: only credits, debits and captures are reversed on their own`,
+        );
+      case 'already_reversed':
+        throw new AlreadyReversedError(what, row.reversal_id);
+      case 'insufficient_funds':
+        throw new InsufficientFundsError(
+          row.user_id,
+          row.balance,
+          row.held,
+          -row.amount,
+        );
+      case 'balance_limit_exceeded':
+        throw new BalanceLimitExceededError(row.user_id);
+    }
+  }
+
+  /**
+   * A page of a user's balance transactions, newest first, only those with `reference` and
+   * made by `actor` if given.
+   */
   async balanceTransactions(
     userId: number,
-    { limit, cursor, reference }: PageRequest & { reference?: string },
+    {
+      limit,
+      cursor,
+      reference,
+      actor,
+    }: PageRequest & { reference?: string; actor?: string },
   ): Promise<Page<BalanceTransactionAttributes>> {
     return keysetPage(limit, cursor, async (count, before) => {
       const where: WhereOptions<BalanceTransactionAttributes> = {
         userId,
         ...(before === undefined ? {} : { id: { [Op.lt]: before } }),
         ...(reference === undefined ? {} : { reference }),
+        ...(actor === undefined ? {} : { actor }),
       };
       const rows = await this.transactions.findAll({
         where,

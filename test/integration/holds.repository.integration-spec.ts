@@ -14,6 +14,7 @@ import {
 } from './data-layer';
 
 const NO_ANNOTATION = { reference: null, description: null };
+const TEST_CALLER = { actor: 'test', requestId: null };
 
 describe('HoldsRepository against PostgreSQL', () => {
   const layer = bootDataLayer();
@@ -28,11 +29,17 @@ describe('HoldsRepository against PostgreSQL', () => {
   }
 
   it('places a hold from what is available, and refuses one above it or for no user', async () => {
-    const { userId } = await layer.users.create(100);
-    const placed = await layer.holds.place(userId, 70, 60, {
-      reference: 'order-5',
-      description: null,
-    });
+    const { userId } = await layer.users.create(100, TEST_CALLER);
+    const placed = await layer.holds.place(
+      userId,
+      70,
+      60,
+      {
+        reference: 'order-5',
+        description: null,
+      },
+      TEST_CALLER,
+    );
     expect(placed).toEqual({
       hold: expect.objectContaining({
         userId,
@@ -46,20 +53,31 @@ describe('HoldsRepository against PostgreSQL', () => {
       available: 30,
     });
     await expect(
-      layer.holds.place(userId, 31, 60, NO_ANNOTATION),
+      layer.holds.place(userId, 31, 60, NO_ANNOTATION, TEST_CALLER),
     ).rejects.toBeInstanceOf(InsufficientFundsError);
     await expect(
-      layer.holds.place(2_000_000_000, 1, 60, NO_ANNOTATION),
+      layer.holds.place(2_000_000_000, 1, 60, NO_ANNOTATION, TEST_CALLER),
     ).rejects.toBeInstanceOf(UserNotFoundError);
   });
 
   it('captures part of a hold as a capture balance transaction and releases the rest', async () => {
-    const { userId } = await layer.users.create(100);
-    const { hold } = await layer.holds.place(userId, 60, 60, {
-      reference: 'order-6',
-      description: null,
-    });
-    const captured = await layer.holds.capture(hold.id, 25, NO_ANNOTATION);
+    const { userId } = await layer.users.create(100, TEST_CALLER);
+    const { hold } = await layer.holds.place(
+      userId,
+      60,
+      60,
+      {
+        reference: 'order-6',
+        description: null,
+      },
+      TEST_CALLER,
+    );
+    const captured = await layer.holds.capture(
+      hold.id,
+      25,
+      NO_ANNOTATION,
+      TEST_CALLER,
+    );
     expect(captured).toMatchObject({
       hold: { status: 'captured', capturedAmount: 25, reference: 'order-6' },
       balance: 75,
@@ -83,17 +101,24 @@ describe('HoldsRepository against PostgreSQL', () => {
   });
 
   it('refuses a capture above the hold, of a settled or expired hold, and of no hold', async () => {
-    const { userId } = await layer.users.create(100);
-    const { hold } = await layer.holds.place(userId, 10, 60, NO_ANNOTATION);
+    const { userId } = await layer.users.create(100, TEST_CALLER);
+    const { hold } = await layer.holds.place(
+      userId,
+      10,
+      60,
+      NO_ANNOTATION,
+      TEST_CALLER,
+    );
     await expect(
-      layer.holds.capture(hold.id, 11, NO_ANNOTATION),
+      layer.holds.capture(hold.id, 11, NO_ANNOTATION, TEST_CALLER),
     ).rejects.toBeInstanceOf(CaptureExceedsHoldError);
     await layer.holds.void(hold.id);
     await expect(
-      layer.holds.capture(hold.id, undefined, NO_ANNOTATION),
+      layer.holds.capture(hold.id, undefined, NO_ANNOTATION, TEST_CALLER),
     ).rejects.toEqual(new HoldNotActiveError(hold.id, 'voided'));
-    const second = (await layer.holds.place(userId, 10, 60, NO_ANNOTATION))
-      .hold;
+    const second = (
+      await layer.holds.place(userId, 10, 60, NO_ANNOTATION, TEST_CALLER)
+    ).hold;
     await expire(second.id);
     await expect(layer.holds.void(second.id)).rejects.toEqual(
       new HoldNotActiveError(second.id, 'expired'),
@@ -108,8 +133,14 @@ describe('HoldsRepository against PostgreSQL', () => {
   });
 
   it('stops setting money aside the moment a hold expires, with no job to run', async () => {
-    const { userId } = await layer.users.create(100);
-    const { hold } = await layer.holds.place(userId, 100, 60, NO_ANNOTATION);
+    const { userId } = await layer.users.create(100, TEST_CALLER);
+    const { hold } = await layer.holds.place(
+      userId,
+      100,
+      60,
+      NO_ANNOTATION,
+      TEST_CALLER,
+    );
     expect((await layer.users.findOne(userId)).available).toBe(0);
     await expire(hold.id);
     expect(await layer.users.findOne(userId)).toMatchObject({
@@ -119,8 +150,14 @@ describe('HoldsRepository against PostgreSQL', () => {
   });
 
   it("locks the hold's user before the hold", async () => {
-    const { userId } = await layer.users.create(100);
-    const { hold } = await layer.holds.place(userId, 10, 60, NO_ANNOTATION);
+    const { userId } = await layer.users.create(100, TEST_CALLER);
+    const { hold } = await layer.holds.place(
+      userId,
+      10,
+      60,
+      NO_ANNOTATION,
+      TEST_CALLER,
+    );
     const session = await lockingSession(layer.database.url);
     try {
       await session.client.query('BEGIN');
@@ -128,7 +165,12 @@ describe('HoldsRepository against PostgreSQL', () => {
         'SELECT 1 FROM holds WHERE id = $1 FOR UPDATE',
         [hold.id],
       );
-      const capture = layer.holds.capture(hold.id, undefined, NO_ANNOTATION);
+      const capture = layer.holds.capture(
+        hold.id,
+        undefined,
+        NO_ANNOTATION,
+        TEST_CALLER,
+      );
       await untilSomeoneWaitsForALock(layer.database.url);
       // Waiting for the hold, the capture already holds its user.
       expect(await session.isFree('users', userId)).toBe(false);
@@ -140,10 +182,16 @@ describe('HoldsRepository against PostgreSQL', () => {
   });
 
   it('settles a hold once: a capture and a void racing on it end with exactly one applied', async () => {
-    const { userId } = await layer.users.create(100);
-    const { hold } = await layer.holds.place(userId, 40, 60, NO_ANNOTATION);
+    const { userId } = await layer.users.create(100, TEST_CALLER);
+    const { hold } = await layer.holds.place(
+      userId,
+      40,
+      60,
+      NO_ANNOTATION,
+      TEST_CALLER,
+    );
     const results = await Promise.allSettled([
-      layer.holds.capture(hold.id, undefined, NO_ANNOTATION),
+      layer.holds.capture(hold.id, undefined, NO_ANNOTATION, TEST_CALLER),
       layer.holds.void(hold.id),
     ]);
     expect(
@@ -154,11 +202,12 @@ describe('HoldsRepository against PostgreSQL', () => {
   });
 
   it('pages holds newest first, filtered by their status now', async () => {
-    const { userId } = await layer.users.create(100);
+    const { userId } = await layer.users.create(100, TEST_CALLER);
     const ids: number[] = [];
     for (let i = 0; i < 3; i++) {
       ids.push(
-        (await layer.holds.place(userId, 10, 60, NO_ANNOTATION)).hold.id,
+        (await layer.holds.place(userId, 10, 60, NO_ANNOTATION, TEST_CALLER))
+          .hold.id,
       );
     }
     await expire(ids[0]);

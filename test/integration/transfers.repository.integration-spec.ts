@@ -11,17 +11,24 @@ import {
 } from './data-layer';
 
 const NO_ANNOTATION = { reference: null, description: null };
+const TEST_CALLER = { actor: 'test', requestId: null };
 
 describe('TransfersRepository against PostgreSQL', () => {
   const layer = bootDataLayer();
 
   it('moves money all or nothing: the transfer, both balances and two balance transactions sharing its id', async () => {
-    const from = await layer.users.create(100);
-    const to = await layer.users.create(5);
-    const transfer = await layer.transfers.create(from.userId, to.userId, 30, {
-      reference: 'invoice-9',
-      description: null,
-    });
+    const from = await layer.users.create(100, TEST_CALLER);
+    const to = await layer.users.create(5, TEST_CALLER);
+    const transfer = await layer.transfers.create(
+      from.userId,
+      to.userId,
+      30,
+      {
+        reference: 'invoice-9',
+        description: null,
+      },
+      TEST_CALLER,
+    );
     expect(transfer).toEqual({
       id: expect.any(Number) as number,
       fromUserId: from.userId,
@@ -32,6 +39,8 @@ describe('TransfersRepository against PostgreSQL', () => {
       createdAt: expect.any(Date) as Date,
       reference: 'invoice-9',
       description: null,
+      reversalOf: null,
+      ...TEST_CALLER,
     });
     const sides = await layer.database.query<{
       user_id: number;
@@ -48,19 +57,46 @@ describe('TransfersRepository against PostgreSQL', () => {
   });
 
   it('refuses what the source cannot cover, a missing user (naming it), a target past 2^53 - 1 and a transfer to oneself, changing nothing', async () => {
-    const from = await layer.users.create(10);
-    const to = await layer.users.create(Number.MAX_SAFE_INTEGER - 5);
+    const from = await layer.users.create(10, TEST_CALLER);
+    const to = await layer.users.create(
+      Number.MAX_SAFE_INTEGER - 5,
+      TEST_CALLER,
+    );
     await expect(
-      layer.transfers.create(from.userId, to.userId, 11, NO_ANNOTATION),
+      layer.transfers.create(
+        from.userId,
+        to.userId,
+        11,
+        NO_ANNOTATION,
+        TEST_CALLER,
+      ),
     ).rejects.toBeInstanceOf(InsufficientFundsError);
     await expect(
-      layer.transfers.create(from.userId, 2_000_000_000, 1, NO_ANNOTATION),
+      layer.transfers.create(
+        from.userId,
+        2_000_000_000,
+        1,
+        NO_ANNOTATION,
+        TEST_CALLER,
+      ),
     ).rejects.toEqual(new UserNotFoundError(2_000_000_000));
     await expect(
-      layer.transfers.create(from.userId, to.userId, 6, NO_ANNOTATION),
+      layer.transfers.create(
+        from.userId,
+        to.userId,
+        6,
+        NO_ANNOTATION,
+        TEST_CALLER,
+      ),
     ).rejects.toBeInstanceOf(BalanceLimitExceededError);
     await expect(
-      layer.transfers.create(from.userId, from.userId, 1, NO_ANNOTATION),
+      layer.transfers.create(
+        from.userId,
+        from.userId,
+        1,
+        NO_ANNOTATION,
+        TEST_CALLER,
+      ),
     ).rejects.toBeInstanceOf(ValidationFailedError);
     expect((await layer.users.findOne(from.userId)).balance).toBe(10);
     expect(
@@ -72,8 +108,8 @@ describe('TransfersRepository against PostgreSQL', () => {
   });
 
   it('locks its users in ascending id order whatever the direction, so opposite transfers never deadlock', async () => {
-    const low = await layer.users.create(100);
-    const high = await layer.users.create(100);
+    const low = await layer.users.create(100, TEST_CALLER);
+    const high = await layer.users.create(100, TEST_CALLER);
     const session = await lockingSession(layer.database.url);
     try {
       await session.client.query('BEGIN');
@@ -87,6 +123,7 @@ describe('TransfersRepository against PostgreSQL', () => {
         low.userId,
         10,
         NO_ANNOTATION,
+        TEST_CALLER,
       );
       await untilSomeoneWaitsForALock(layer.database.url);
       expect(await session.isFree('users', high.userId)).toBe(true);
@@ -98,12 +135,24 @@ describe('TransfersRepository against PostgreSQL', () => {
   });
 
   it('lets many transfers in both directions between two users finish, with the money conserved', async () => {
-    const a = await layer.users.create(1_000);
-    const b = await layer.users.create(1_000);
+    const a = await layer.users.create(1_000, TEST_CALLER);
+    const b = await layer.users.create(1_000, TEST_CALLER);
     const transfers = Array.from({ length: 60 }, (_, i) =>
       i % 2 === 0
-        ? layer.transfers.create(a.userId, b.userId, 7, NO_ANNOTATION)
-        : layer.transfers.create(b.userId, a.userId, 3, NO_ANNOTATION),
+        ? layer.transfers.create(
+            a.userId,
+            b.userId,
+            7,
+            NO_ANNOTATION,
+            TEST_CALLER,
+          )
+        : layer.transfers.create(
+            b.userId,
+            a.userId,
+            3,
+            NO_ANNOTATION,
+            TEST_CALLER,
+          ),
     );
     await Promise.all(transfers);
     const balances = [

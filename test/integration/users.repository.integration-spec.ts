@@ -11,6 +11,7 @@ import {
 } from './data-layer';
 
 const NO_ANNOTATION = { reference: null, description: null };
+const TEST_CALLER = { actor: 'test', requestId: null };
 
 describe('UsersRepository against PostgreSQL', () => {
   const layer = bootDataLayer();
@@ -37,7 +38,7 @@ describe('UsersRepository against PostgreSQL', () => {
   });
 
   it('creates a user whose opening balance is its first balance transaction', async () => {
-    const user = await layer.users.create(500);
+    const user = await layer.users.create(500, TEST_CALLER);
     expect(user).toEqual({
       userId: expect.any(Number) as number,
       balance: 500,
@@ -55,11 +56,16 @@ describe('UsersRepository against PostgreSQL', () => {
   });
 
   it('credits and debits, appending one balance transaction with the balance after each', async () => {
-    const { userId } = await layer.users.create(100);
-    const credit = await layer.users.changeBalance(userId, 50, {
-      reference: 'order-1',
-      description: 'a refund',
-    });
+    const { userId } = await layer.users.create(100, TEST_CALLER);
+    const credit = await layer.users.changeBalance(
+      userId,
+      50,
+      {
+        reference: 'order-1',
+        description: 'a refund',
+      },
+      TEST_CALLER,
+    );
     expect(credit).toEqual({
       userId,
       balance: 150,
@@ -67,8 +73,14 @@ describe('UsersRepository against PostgreSQL', () => {
       transactionId: expect.any(Number) as number,
       reference: 'order-1',
       description: 'a refund',
+      ...TEST_CALLER,
     });
-    const debit = await layer.users.changeBalance(userId, -150, NO_ANNOTATION);
+    const debit = await layer.users.changeBalance(
+      userId,
+      -150,
+      NO_ANNOTATION,
+      TEST_CALLER,
+    );
     expect(debit.balance).toBe(0);
     expect(debit.version).toBe(3);
     const rows = await layer.database.query<{
@@ -87,8 +99,13 @@ describe('UsersRepository against PostgreSQL', () => {
   });
 
   it('refuses a debit that would make the balance negative, changing nothing', async () => {
-    const { userId } = await layer.users.create(10);
-    const refusal = layer.users.changeBalance(userId, -11, NO_ANNOTATION);
+    const { userId } = await layer.users.create(10, TEST_CALLER);
+    const refusal = layer.users.changeBalance(
+      userId,
+      -11,
+      NO_ANNOTATION,
+      TEST_CALLER,
+    );
     await expect(refusal).rejects.toBeInstanceOf(InsufficientFundsError);
     await expect(refusal).rejects.toMatchObject({
       details: { balance: 10, available: 10 },
@@ -101,11 +118,14 @@ describe('UsersRepository against PostgreSQL', () => {
 
   it('refuses a change of a user that does not exist, and a credit past 2^53 - 1', async () => {
     await expect(
-      layer.users.changeBalance(2_000_000_000, 1, NO_ANNOTATION),
+      layer.users.changeBalance(2_000_000_000, 1, NO_ANNOTATION, TEST_CALLER),
     ).rejects.toBeInstanceOf(UserNotFoundError);
-    const { userId } = await layer.users.create(Number.MAX_SAFE_INTEGER - 1);
+    const { userId } = await layer.users.create(
+      Number.MAX_SAFE_INTEGER - 1,
+      TEST_CALLER,
+    );
     await expect(
-      layer.users.changeBalance(userId, 2, NO_ANNOTATION),
+      layer.users.changeBalance(userId, 2, NO_ANNOTATION, TEST_CALLER),
     ).rejects.toBeInstanceOf(BalanceLimitExceededError);
     await expect(layer.users.findOne(2_000_000_000)).rejects.toBeInstanceOf(
       UserNotFoundError,
@@ -113,13 +133,14 @@ describe('UsersRepository against PostgreSQL', () => {
   });
 
   it('checks a debit against what is available, not the balance: held money cannot be spent', async () => {
-    const { userId } = await layer.users.create(100);
-    await layer.holds.place(userId, 60, 3600, NO_ANNOTATION);
+    const { userId } = await layer.users.create(100, TEST_CALLER);
+    await layer.holds.place(userId, 60, 3600, NO_ANNOTATION, TEST_CALLER);
     await expect(
-      layer.users.changeBalance(userId, -41, NO_ANNOTATION),
+      layer.users.changeBalance(userId, -41, NO_ANNOTATION, TEST_CALLER),
     ).rejects.toMatchObject({ details: { balance: 100, available: 40 } });
     expect(
-      (await layer.users.changeBalance(userId, -40, NO_ANNOTATION)).balance,
+      (await layer.users.changeBalance(userId, -40, NO_ANNOTATION, TEST_CALLER))
+        .balance,
     ).toBe(60);
     expect(await layer.users.findOne(userId)).toMatchObject({
       balance: 60,
@@ -129,7 +150,7 @@ describe('UsersRepository against PostgreSQL', () => {
   });
 
   it("waits for the user's row lock before a debit the balance covers, and applies it once the lock is released", async () => {
-    const { userId } = await layer.users.create(100);
+    const { userId } = await layer.users.create(100, TEST_CALLER);
     const session = await lockingSession(layer.database.url);
     try {
       await session.client.query('BEGIN');
@@ -139,7 +160,7 @@ describe('UsersRepository against PostgreSQL', () => {
       );
       let settled = false;
       const debit = layer.users
-        .changeBalance(userId, -30, NO_ANNOTATION)
+        .changeBalance(userId, -30, NO_ANNOTATION, TEST_CALLER)
         .finally(() => (settled = true));
       await untilSomeoneWaitsForALock(layer.database.url);
       expect(settled).toBe(false);
@@ -151,7 +172,7 @@ describe('UsersRepository against PostgreSQL', () => {
   });
 
   it('sees the balance as it is once locked: a debit covered before the lock is refused when a change committed while it waited leaves too little', async () => {
-    const { userId } = await layer.users.create(100);
+    const { userId } = await layer.users.create(100, TEST_CALLER);
     const session = await lockingSession(layer.database.url);
     try {
       await session.client.query('BEGIN');
@@ -159,17 +180,22 @@ describe('UsersRepository against PostgreSQL', () => {
         'SELECT 1 FROM users WHERE id = $1 FOR UPDATE',
         [userId],
       );
-      const debit = layer.users.changeBalance(userId, -80, NO_ANNOTATION);
+      const debit = layer.users.changeBalance(
+        userId,
+        -80,
+        NO_ANNOTATION,
+        TEST_CALLER,
+      );
       await untilSomeoneWaitsForALock(layer.database.url);
       // What the ledger would write for a debit of 50, committed while the debit of 80 waits.
       await session.client.query(
         'UPDATE users SET balance = balance - 50, version = version + 1 WHERE id = $1',
         [userId],
       );
-      await session.client.query('SELECT ledger_append($1, -50, 50, $2)', [
-        userId,
-        'debit',
-      ]);
+      await session.client.query(
+        'SELECT ledger_append($1, -50, 50, 2, $2, clock_timestamp())',
+        [userId, 'debit'],
+      );
       await session.client.query('COMMIT');
       await expect(debit).rejects.toMatchObject({ details: { balance: 50 } });
     } finally {
@@ -178,7 +204,7 @@ describe('UsersRepository against PostgreSQL', () => {
   });
 
   it('refuses a debit the committed balance cannot cover without queueing for the row lock', async () => {
-    const { userId } = await layer.users.create(10);
+    const { userId } = await layer.users.create(10, TEST_CALLER);
     const session = await lockingSession(layer.database.url);
     try {
       await session.client.query('BEGIN');
@@ -187,7 +213,7 @@ describe('UsersRepository against PostgreSQL', () => {
         [userId],
       );
       await expect(
-        layer.users.changeBalance(userId, -11, NO_ANNOTATION),
+        layer.users.changeBalance(userId, -11, NO_ANNOTATION, TEST_CALLER),
       ).rejects.toBeInstanceOf(InsufficientFundsError);
       await session.client.query('ROLLBACK');
     } finally {
@@ -196,12 +222,17 @@ describe('UsersRepository against PostgreSQL', () => {
   });
 
   it('pages balance transactions newest first, and filters them by reference', async () => {
-    const { userId } = await layer.users.create(0);
+    const { userId } = await layer.users.create(0, TEST_CALLER);
     for (const reference of ['a', 'b', 'a']) {
-      await layer.users.changeBalance(userId, 1, {
-        reference,
-        description: null,
-      });
+      await layer.users.changeBalance(
+        userId,
+        1,
+        {
+          reference,
+          description: null,
+        },
+        TEST_CALLER,
+      );
     }
     const first = await layer.users.balanceTransactions(userId, { limit: 2 });
     expect(first.items.map((entry) => entry.balanceAfter)).toEqual([3, 2]);

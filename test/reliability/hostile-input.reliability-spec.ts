@@ -12,6 +12,10 @@ const CLIENT_ERRORS: Record<string, number> = {
   NOT_FOUND: 404,
   USER_NOT_FOUND: 404,
   HOLD_NOT_FOUND: 404,
+  TRANSACTION_NOT_FOUND: 404,
+  TRANSFER_NOT_FOUND: 404,
+  ALREADY_REVERSED: 409,
+  NOT_REVERSIBLE: 422,
   INSUFFICIENT_FUNDS: 409,
   IDEMPOTENCY_KEY_IN_USE: 409,
   HOLD_NOT_ACTIVE: 409,
@@ -188,6 +192,12 @@ const holdId = fc.oneof(
   id,
 );
 
+/** Mostly the entries and transfers the test made, so that a reversal that slips through moves money. */
+const entryId = fc.oneof(
+  { weight: 3, arbitrary: fc.integer({ min: 1, max: 14 }).map(String) },
+  id,
+);
+
 /**
  * The routes the arbitraries below reach, as the API document names them; a test checks that
  * they are all the document's, so a new route cannot be left out unseen.
@@ -199,10 +209,14 @@ const FUZZED_ROUTES = [
   'POST /users/{id}/holds',
   'POST /holds/{id}/capture',
   'POST /holds/{id}/void',
+  'POST /transactions/{id}/reverse',
+  'POST /transfers/{id}/reverse',
   'GET /users/{id}',
   'GET /holds/{id}',
   'GET /users/{id}/holds',
   'GET /users/{id}/transactions',
+  'GET /users/{id}/balance',
+  'GET /transactions/{id}',
 ];
 
 /** Documented, but not the API's own: probes, metrics and the document itself. */
@@ -218,6 +232,11 @@ const route = fc.oneof(
   id.map((userId) => `/users/${userId}/holds`),
   { weight: 2, arbitrary: holdId.map((hold) => `/holds/${hold}/capture`) },
   holdId.map((hold) => `/holds/${hold}/void`),
+  {
+    weight: 2,
+    arbitrary: entryId.map((entry) => `/transactions/${entry}/reverse`),
+  },
+  entryId.map((transfer) => `/transfers/${transfer}/reverse`),
 );
 
 const query = fc
@@ -233,6 +252,7 @@ const query = fc
         printable(10),
       ),
       reference: text.map(String),
+      actor: fc.oneof(printable(70), fc.constantFrom('anonymous', '')),
     },
     { requiredKeys: [] },
   )
@@ -240,6 +260,24 @@ const query = fc
 
 const readRoute = fc.oneof(
   id.map((userId) => `/users/${userId}`),
+  entryId.map((entry) => `/transactions/${entry}`),
+  fc
+    .tuple(
+      id,
+      fc.oneof(
+        printable(40),
+        fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+        fc.constantFrom(
+          '2026-02-30T00:00:00Z',
+          '0000-01-01T00:00:00Z',
+          '2026-01-01T00:00:00+23:59',
+          '9999-12-31T23:59:59.999999999-14:59',
+        ),
+      ),
+    )
+    .map(
+      ([userId, at]) => `/users/${userId}/balance?at=${encodeURIComponent(at)}`,
+    ),
   holdId.map((hold) => `/holds/${hold}`),
   fc
     .tuple(id, query)
@@ -260,7 +298,9 @@ const fieldsOf = (path: string): string[] =>
         ? ['amount', 'expiresInSeconds', ...ANNOTATION]
         : path.endsWith('/void')
           ? []
-          : ['amount', ...ANNOTATION];
+          : path.endsWith('/reverse')
+            ? ANNOTATION
+            : ['amount', ...ANNOTATION];
 
 /**
  * A body the route would accept as JSON, sometimes with one key named after an Object.prototype
@@ -280,7 +320,9 @@ const validBodyFor = (path: string) =>
               toUserId: fc.integer({ min: 1, max: 3 }),
               amount: fc.integer({ min: 1, max: 500 }),
             })
-          : fc.record({ amount: fc.integer({ min: -500, max: 500 }) }),
+          : path.endsWith('/reverse')
+            ? fc.constant({})
+            : fc.record({ amount: fc.integer({ min: -500, max: 500 }) }),
       fc.oneof(
         { weight: 2, arbitrary: fc.constant(null) },
         fc.constantFrom(...PROTOTYPE_KEYS),
@@ -309,6 +351,20 @@ describe('hostile input against a running instance', () => {
         body: { amount: 100, expiresInSeconds },
       });
       expect(placed.status).toBe(201);
+    }
+    // Entries and transfers for the reversals to find: credits of user 1, transfers to user 2.
+    for (let i = 0; i < 6; i++) {
+      const credit = await send(instance.url, '/users/1/balance', {
+        body: { amount: 10 },
+      });
+      expect(credit.status).toBe(200);
+    }
+    const other = await send(instance.url, '/users', { body: {} });
+    for (let i = 0; i < 3; i++) {
+      const transfer = await send(instance.url, '/transfers', {
+        body: { fromUserId: 1, toUserId: other.body.id, amount: 5 },
+      });
+      expect(transfer.status).toBe(201);
     }
   });
 
@@ -421,6 +477,19 @@ describe('hostile input against a running instance', () => {
       move(said.toUserId, said.amount);
     } else if (path.endsWith('/holds') || path.endsWith('/void')) {
       // Money is reserved or released, not moved.
+    } else if (path.startsWith('/transactions/')) {
+      expect(outcome.body).toMatchObject({ type: 'reversal' });
+      move(outcome.body.userId as number, outcome.body.amount as number);
+      expect(outcome.body.balanceAfter).toBe(
+        after.get(outcome.body.userId as number)!.balance,
+      );
+    } else if (path.startsWith('/transfers/')) {
+      move(outcome.body.fromUserId as number, -(outcome.body.amount as number));
+      move(outcome.body.toUserId as number, outcome.body.amount as number);
+      expect(outcome.body).toMatchObject({
+        fromBalance: after.get(outcome.body.fromUserId as number)!.balance,
+        toBalance: after.get(outcome.body.toUserId as number)!.balance,
+      });
     } else if (path.endsWith('/capture')) {
       expect(outcome.body).toMatchObject({ status: 'captured' });
       move(
@@ -497,6 +566,11 @@ describe('hostile input against a running instance', () => {
             'application/json',
             {},
           ],
+          // A reversal of each kind that applies, and the same again, refused.
+          [['/transactions/2/reverse', '{}'], 'application/json', {}],
+          [['/transactions/2/reverse', '{}'], 'application/json', {}],
+          [['/transfers/1/reverse', ''], undefined, {}],
+          [['/transfers/1/reverse', '{}'], 'application/json', {}],
         ],
       },
     );

@@ -12,12 +12,13 @@ import type { Queryable } from './test-database';
 /**
  * Operations the bank workload generates besides credits and debits: transfers, holds (placed
  * with short or long expiries, captured whole or in part, voided, often racing on one hold),
- * and requests sent with an `Idempotency-Key` and retried. Switch one off here to narrow down a
- * failure.
+ * reversals of recent balance transactions and transfers (often racing on one), and requests
+ * sent with an `Idempotency-Key` and retried. Switch one off here to narrow down a failure.
  */
 export const BANK_FEATURES = {
   transfers: true,
   holds: true,
+  reversals: true,
   idempotencyKeys: true,
 };
 
@@ -28,6 +29,22 @@ export const SHORT_HOLD_SECONDS = 2;
 export interface PlacedHold {
   id: number;
   userId: number;
+  amount: number;
+}
+
+/** A credit, debit or capture the workload made, for reversals to pick from. */
+export interface MadeEntry {
+  id: number;
+  userId: number;
+  /** Signed, as in the ledger. */
+  amount: number;
+}
+
+/** A transfer the workload made, for reversals to pick from. */
+export interface MadeTransfer {
+  id: number;
+  fromUserId: number;
+  toUserId: number;
   amount: number;
 }
 
@@ -42,7 +59,9 @@ export type Operation =
     }
   /** `amount` undefined: the whole hold. */
   | { kind: 'capture'; hold: PlacedHold; amount?: number }
-  | { kind: 'void'; hold: PlacedHold };
+  | { kind: 'void'; hold: PlacedHold }
+  | { kind: 'reverse'; entry: MadeEntry }
+  | { kind: 'reverseTransfer'; transfer: MadeTransfer };
 
 /** A small seeded generator, so that a failing run can be replayed with its seed. */
 export function seededRandom(seed: number): () => number {
@@ -111,6 +130,11 @@ export class Books {
   readonly voids: number[] = [];
   /** Holds whose capture or void got no answer: either may have happened. */
   readonly unsettled: number[] = [];
+  /** Credits, debits and captures (2xx), newest last: what reversals pick from. */
+  readonly entries: MadeEntry[] = [];
+  readonly transfers: MadeTransfer[] = [];
+  /** The reversal acknowledged for each entry or transfer (`entry 7`, `transfer 3`). */
+  readonly reversals = new Map<string, number>();
   /** Anything the contract does not allow here (5xx, unknown codes, replays that differ). */
   readonly anomalies: string[] = [];
   readonly counts: Record<string, number> = {};
@@ -169,6 +193,26 @@ export class Books {
             { ...changes[0], balanceAfter: body.fromBalance as number },
             { ...changes[1], balanceAfter: body.toBalance as number },
           );
+          this.transfers.push({
+            id: body.id as number,
+            fromUserId: operation.fromUserId,
+            toUserId: operation.toUserId,
+            amount: operation.amount,
+          });
+          break;
+        case 'reverse':
+          this.reversed(`entry ${operation.entry.id}`, body.id as number);
+          this.acknowledged.push({
+            ...changes[0],
+            balanceAfter: body.balanceAfter as number,
+          });
+          break;
+        case 'reverseTransfer':
+          this.reversed(`transfer ${operation.transfer.id}`, body.id as number);
+          this.acknowledged.push(
+            { ...changes[0], balanceAfter: body.fromBalance as number },
+            { ...changes[1], balanceAfter: body.toBalance as number },
+          );
           break;
         case 'hold':
           this.holds.push({
@@ -185,6 +229,11 @@ export class Books {
             amount: -amount,
             balanceAfter: body.balance as number,
           });
+          this.entries.push({
+            id: body.transactionId as number,
+            userId: operation.hold.userId,
+            amount: -amount,
+          });
           break;
         }
         case 'void':
@@ -195,6 +244,10 @@ export class Books {
             ...changes[0],
             balanceAfter: body.balance as number,
           });
+          this.entries.push({
+            id: body.transactionId as number,
+            ...changes[0],
+          });
       }
     } else if (outcomes.some((o) => o.status <= 0 || o.status >= 500)) {
       // No answer, or an error that does not say whether it applied: maybe it did.
@@ -203,6 +256,17 @@ export class Books {
         this.unsettled.push(operation.hold.id);
       }
     }
+  }
+
+  /** An entry or transfer is reversed once: a second reversal acknowledged is an anomaly. */
+  private reversed(what: string, reversalId: number): void {
+    const first = this.reversals.get(what);
+    if (first !== undefined && first !== reversalId) {
+      this.anomalies.push(
+        `${what} reversed twice: by ${first} and ${reversalId}`,
+      );
+    }
+    this.reversals.set(what, reversalId);
   }
 }
 
@@ -223,6 +287,21 @@ function changesOf(operation: Operation): UncertainChange[] {
         {
           userId: operation.hold.userId,
           amount: -(operation.amount ?? operation.hold.amount),
+        },
+      ];
+    case 'reverse':
+      return [
+        { userId: operation.entry.userId, amount: -operation.entry.amount },
+      ];
+    case 'reverseTransfer':
+      return [
+        {
+          userId: operation.transfer.toUserId,
+          amount: -operation.transfer.amount,
+        },
+        {
+          userId: operation.transfer.fromUserId,
+          amount: operation.transfer.amount,
         },
       ];
     case 'hold':
@@ -255,6 +334,13 @@ export function requestOf(operation: Operation): {
       };
     case 'void':
       return { path: `/holds/${operation.hold.id}/void`, body: {} };
+    case 'reverse':
+      return { path: `/transactions/${operation.entry.id}/reverse`, body: {} };
+    case 'reverseTransfer':
+      return {
+        path: `/transfers/${operation.transfer.id}/reverse`,
+        body: {},
+      };
     default: {
       const amount =
         operation.kind === 'credit' ? operation.amount : -operation.amount;
@@ -274,13 +360,15 @@ export interface WorkloadOptions {
 
 /**
  * A random operation; a third of the traffic goes to two hot users, where contention is.
- * Captures and voids pick among the last holds placed, so that they race on the same ones.
+ * Captures and voids pick among the last holds placed, reversals among the last entries and
+ * transfers made, so that they race on the same ones.
  */
 function randomOperation(
   random: () => number,
   userIds: number[],
   features: typeof BANK_FEATURES,
   holds: PlacedHold[] = [],
+  made: Pick<Books, 'entries' | 'transfers'> = { entries: [], transfers: [] },
 ): Operation {
   const pick = () =>
     random() < 0.35
@@ -315,6 +403,22 @@ function randomOperation(
       };
     }
     return { kind: 'void', hold };
+  }
+  if (features.reversals && random() < 0.1) {
+    const entries = made.entries.slice(-10);
+    const transfers = made.transfers.slice(-10);
+    if (transfers.length > 0 && (entries.length === 0 || random() < 0.3)) {
+      return {
+        kind: 'reverseTransfer',
+        transfer: transfers[Math.floor(random() * transfers.length)],
+      };
+    }
+    if (entries.length > 0) {
+      return {
+        kind: 'reverse',
+        entry: entries[Math.floor(random() * entries.length)],
+      };
+    }
   }
   const roll = random();
   if (features.transfers && roll < 0.3) {
@@ -358,7 +462,13 @@ export async function runWorkload(
   let next = 0;
   const client = async () => {
     for (let i = 0; i < operationsPerClient; i++) {
-      const operation = randomOperation(random, userIds, features, books.holds);
+      const operation = randomOperation(
+        random,
+        userIds,
+        features,
+        books.holds,
+        books,
+      );
       const { path, body } = requestOf(operation);
       const url = () => urls[next++ % urls.length];
       if (features.idempotencyKeys && random() < 0.25) {

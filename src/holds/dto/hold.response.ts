@@ -1,5 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { AnnotatedResponse } from '../../common/annotation.dto';
+import {
+  AnnotatedResponse,
+  AttributedResponse,
+} from '../../common/annotation.dto';
 import { NextCursorProperty } from '../../common/keyset-page';
 import {
   HOLD_STATUSES,
@@ -8,7 +11,8 @@ import {
 } from '../hold.model';
 import type { HoldChange } from '../holds.repository';
 
-export class HoldResponse extends AnnotatedResponse {
+/** A hold; its `actor` and `requestId` are those of the request that placed it. */
+export class HoldResponse extends AttributedResponse {
   @ApiProperty({ type: 'integer', example: 7 })
   id!: number;
 
@@ -56,6 +60,7 @@ export class HoldResponse extends AnnotatedResponse {
       expiresAt: hold.expiresAt.toISOString(),
       createdAt: hold.createdAt.toISOString(),
       ...AnnotatedResponse.fields(hold),
+      ...AttributedResponse.attribution(hold),
       ...(hold.transactionId === null
         ? {}
         : { transactionId: hold.transactionId }),

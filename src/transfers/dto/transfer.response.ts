@@ -1,8 +1,11 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { AnnotatedResponse } from '../../common/annotation.dto';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  AnnotatedResponse,
+  AttributedResponse,
+} from '../../common/annotation.dto';
 import type { TransferMade } from '../transfers.repository';
 
-export class TransferResponse extends AnnotatedResponse {
+export class TransferResponse extends AttributedResponse {
   @ApiProperty({ type: 'integer', example: 1 })
   id!: number;
 
@@ -29,6 +32,12 @@ export class TransferResponse extends AnnotatedResponse {
   })
   toBalance!: number;
 
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'Set on the reversal of a transfer: the transfer it reverses',
+  })
+  reversalOf?: number;
+
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
@@ -40,7 +49,11 @@ export class TransferResponse extends AnnotatedResponse {
       amount: transfer.amount,
       fromBalance: transfer.fromBalance,
       toBalance: transfer.toBalance,
+      ...(transfer.reversalOf === null
+        ? {}
+        : { reversalOf: transfer.reversalOf }),
       ...AnnotatedResponse.fields(transfer),
+      ...AttributedResponse.attribution(transfer),
       createdAt: transfer.createdAt.toISOString(),
     };
   }

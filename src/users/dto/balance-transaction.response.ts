@@ -1,5 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { AnnotatedResponse } from '../../common/annotation.dto';
+import {
+  AnnotatedResponse,
+  AttributedResponse,
+} from '../../common/annotation.dto';
 import { NextCursorProperty } from '../../common/keyset-page';
 import {
   BALANCE_TRANSACTION_TYPES,
@@ -8,7 +11,7 @@ import {
 } from '../balance-transaction.model';
 
 /** One balance transaction: an entry of the user's ledger. */
-export class BalanceTransactionResponse extends AnnotatedResponse {
+export class BalanceTransactionResponse extends AttributedResponse {
   @ApiProperty({ type: 'integer', example: 2 })
   id!: number;
 
@@ -40,7 +43,18 @@ export class BalanceTransactionResponse extends AnnotatedResponse {
   })
   holdId?: number;
 
-  @ApiProperty({ format: 'date-time' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    description:
+      'Set on a reversal, and on the sides of a transfer that reverses a transfer: the balance transaction it reverses',
+  })
+  reversalOf?: number;
+
+  @ApiProperty({
+    format: 'date-time',
+    description:
+      "Taken under the user's row lock, to the millisecond: never goes backwards within a user's ledger",
+  })
   createdAt!: string;
 
   static of(entry: BalanceTransactionAttributes): BalanceTransactionResponse {
@@ -52,7 +66,9 @@ export class BalanceTransactionResponse extends AnnotatedResponse {
       type: entry.type,
       ...(entry.transferId === null ? {} : { transferId: entry.transferId }),
       ...(entry.holdId === null ? {} : { holdId: entry.holdId }),
+      ...(entry.reversalOf === null ? {} : { reversalOf: entry.reversalOf }),
       ...AnnotatedResponse.fields(entry),
+      ...AttributedResponse.attribution(entry),
       createdAt: entry.createdAt.toISOString(),
     };
   }

@@ -1,6 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import {
+  ACTOR,
+  ACTOR_MESSAGE,
+  ACTOR_SCHEMA,
   REFERENCE,
   REFERENCE_MESSAGE,
   REFERENCE_SCHEMA,
@@ -15,4 +18,12 @@ export class ListTransactionsQuery extends PageQuery {
   @IsOptional()
   @Matches(REFERENCE, { message: REFERENCE_MESSAGE })
   reference?: string;
+
+  @ApiPropertyOptional({
+    ...ACTOR_SCHEMA,
+    description: 'Only the entries made with the API key of this name',
+  })
+  @IsOptional()
+  @Matches(ACTOR, { message: ACTOR_MESSAGE })
+  actor?: string;
 }

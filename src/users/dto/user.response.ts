@@ -1,6 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { AnnotatedResponse } from '../../common/annotation.dto';
-import type { BalanceChange, UserBalance } from '../users.repository';
+import {
+  AnnotatedResponse,
+  AttributedResponse,
+} from '../../common/annotation.dto';
+import type {
+  BalanceAt,
+  BalanceChange,
+  UserBalance,
+} from '../users.repository';
 
 export class UserResponse {
   @ApiProperty({ type: 'integer', example: 1 })
@@ -44,7 +51,7 @@ export class UserResponse {
   }
 }
 
-export class BalanceResponse extends AnnotatedResponse {
+export class BalanceResponse extends AttributedResponse {
   @ApiProperty({ type: 'integer', example: 1 })
   userId!: number;
 
@@ -68,6 +75,54 @@ export class BalanceResponse extends AnnotatedResponse {
       version: change.version,
       transactionId: change.transactionId,
       ...AnnotatedResponse.fields(change),
+      ...AttributedResponse.attribution(change),
+    };
+  }
+}
+
+export class BalanceAtResponse {
+  @ApiProperty({ type: 'integer', example: 1 })
+  userId!: number;
+
+  @ApiProperty({
+    format: 'date-time',
+    example: '2026-12-01T12:00:00Z',
+    description: 'As asked',
+  })
+  at!: string;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    example: 9_998,
+    description:
+      "The balance right after the user's last balance transaction at or before `at`; 0 before its opening entry",
+  })
+  balance!: number;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    example: 2,
+    description: "The user's version then; 0 before its opening entry",
+  })
+  version!: number;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: 2,
+    description: 'That balance transaction; null before the opening entry',
+  })
+  transactionId!: number | null;
+
+  static of(state: BalanceAt): BalanceAtResponse {
+    return {
+      userId: state.userId,
+      at: state.at,
+      balance: state.balance,
+      version: state.version,
+      transactionId: state.transactionId,
     };
   }
 }
