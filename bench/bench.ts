@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,6 +8,7 @@ import { startBenchServer } from './postgres';
 import {
   type Design,
   dropLiveDatabases,
+  measureAsOf,
   measureScenario,
   referenceDesign,
   type Sample,
@@ -21,8 +22,7 @@ const USAGE = `npm run bench -- [options]
   --spread-users N        users in the spread (default 1000)
   --spread-connections N  keep-alive connections of its load generator (default 100)
   --spread-seconds N      how long it lasts (default 10)
-  --baseline PATH         another build of the service (its dist/main.js, or the directory
-                          holding dist/), run in the same runs and compared with this one
+  --baseline PATH         another build's dist/main.js, run in the same runs and compared
 Uses DATABASE_URL's server if set (it creates and drops balance_bench_* databases there),
 else an embedded PostgreSQL in a temporary directory. DB_POOL_MAX is the pool of every
 server alike. The tables go to stdout, the progress to stderr.`;
@@ -54,10 +54,7 @@ function parseOptions() {
   if (requests % 2 !== 0) {
     throw new Error('--requests must be even: half applied, half refused');
   }
-  let baseline = values.baseline && resolve(values.baseline);
-  if (baseline && existsSync(baseline) && statSync(baseline).isDirectory()) {
-    baseline = join(baseline, 'dist', 'main.js');
-  }
+  const baseline = values.baseline && resolve(values.baseline);
   if (baseline !== undefined && !existsSync(baseline)) {
     throw new Error(`--baseline: no ${baseline}; build it first`);
   }
@@ -248,6 +245,11 @@ async function main(): Promise<void> {
     ]);
     console.log(
       `\n${markdownTable('ratio | value | target | met', ratioRows)}\n`,
+    );
+    const asOf = await measureAsOf(designs[0], 100_000, bench, poolMax);
+    console.log(
+      `as-of read of one user's balance at 100000 balance transactions, 1000 reads: ` +
+        `p50 ${asOf.p50Ms.toFixed(2)} ms, p99 ${asOf.p99Ms.toFixed(2)} ms\n`,
     );
   } finally {
     await bench.stop();

@@ -17,13 +17,9 @@ import { IsInt, NotEquals } from 'class-validator';
 import { changeBalance, SCHEMA, sequelize } from './reference-design';
 
 /**
- * The floor of the service's stack: the reference design's conditional UPDATE, in the
- * reference's schema, but served as the service must serve it: a Nest app on Express, a
- * `ValidationPipe` and a class-validator DTO, and the statement inside a managed Sequelize
- * transaction (START TRANSACTION, the statement, COMMIT: three round trips). Nothing else: no
- * row lock taken first, no ledger, no idempotency, logging, metrics, security headers or API
- * keys. What the service costs above it is what it does; what this costs above the reference is
- * what the fixed stack and the managed transaction cost.
+ * The floor of the service's stack: the reference's UPDATE served by Nest on Express, a
+ * `ValidationPipe` and a DTO, in a managed Sequelize transaction, and nothing else. What the
+ * service costs above it is what it does; what this costs above the reference is the fixed stack.
  */
 
 class ChangeBalanceDto {

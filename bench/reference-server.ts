@@ -16,14 +16,8 @@ const managed = process.env.REFERENCE_TRANSACTION === 'managed';
 
 const MAX_ID = 2 ** 31 - 1;
 
-function error(
-  response: Response,
-  status: number,
-  code: string,
-  message: string,
-) {
-  response.status(status).json({ statusCode: status, code, message });
-}
+const error = (response: Response, status: number, code: string) =>
+  response.status(status).json({ statusCode: status, code });
 
 const app = express();
 app.use(express.json());
@@ -39,12 +33,7 @@ app.post(
       !Number.isSafeInteger(amount) ||
       amount === 0
     ) {
-      error(
-        response,
-        400,
-        'VALIDATION_FAILED',
-        'the id must be a positive integer and amount a nonzero safe integer',
-      );
+      error(response, 400, 'VALIDATION_FAILED');
       return;
     }
     const [row] = await (managed
@@ -55,14 +44,9 @@ app.post(
     if (row.balance !== null) {
       response.json({ userId: id, balance: row.balance });
     } else if (!row.found) {
-      error(response, 404, 'USER_NOT_FOUND', `User ${id} does not exist`);
+      error(response, 404, 'USER_NOT_FOUND');
     } else {
-      error(
-        response,
-        409,
-        'INSUFFICIENT_FUNDS',
-        `User ${id} has a balance less than the debit of ${-Number(amount)}`,
-      );
+      error(response, 409, 'INSUFFICIENT_FUNDS');
     }
   },
 );

@@ -8,6 +8,7 @@ import {
   type TestDatabase,
 } from '../test/utils/test-database';
 import { peakRssMb, processCpuMs } from './cpu';
+import { percentile } from './stats';
 import type { BenchServer } from './postgres';
 import {
   burstLoad,
@@ -241,6 +242,48 @@ export function measureScenario(
       p99Ms: result.p99Ms,
       cpuMs,
       peakRssMb: peakRss,
+    };
+  });
+}
+
+/**
+ * The as-of read: `GET /users/1/balance?at=` at random moments across `entries` balance
+ * transactions (credits of 1, a millisecond apart); each answer must be the balance then.
+ */
+export function measureAsOf(
+  design: Design,
+  entries: number,
+  bench: BenchServer,
+  poolMax: number,
+): Promise<{ p50Ms: number; p99Ms: number }> {
+  return onFreshServer(design, bench, poolMax, async (server, database) => {
+    const [{ opened }] = await database.query<{ opened: Date }>(
+      `WITH o AS (SELECT created_at FROM balance_transactions WHERE user_id = 1),
+       _ AS (INSERT INTO balance_transactions (user_id, amount, balance_after, version, type, created_at)
+             SELECT 1, 1, 10000 + g, g + 1, 'credit', o.created_at + g * interval '1 ms'
+             FROM generate_series(1, $1::int) g, o),
+       __ AS (UPDATE users SET balance = 10000 + $1::bigint WHERE id = 1)
+       SELECT created_at AS opened FROM o`,
+      [entries],
+    );
+    await database.query('ANALYZE balance_transactions');
+    const latencies: number[] = [];
+    for (let read = 0; read < 1000; read++) {
+      const step = Math.floor(Math.random() * entries);
+      const at = new Date(opened.getTime() + step).toISOString();
+      const started = performance.now();
+      const response = await fetch(`${server.url}/users/1/balance?at=${at}`);
+      const { balance } = (await response.json()) as { balance: number };
+      latencies.push(performance.now() - started);
+      expect(design, 'as-of balance', balance === 10000 + step, {
+        at,
+        balance,
+      });
+    }
+    latencies.sort((a, b) => a - b);
+    return {
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
     };
   });
 }
