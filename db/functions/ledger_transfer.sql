@@ -13,6 +13,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
   v_user record;
   v_from_held_until timestamptz;
+  v_from_event_xid xid8;
+  v_to_event_xid xid8;
 BEGIN
   FOR v_user IN SELECT * FROM ledger_lock_users(ARRAY[p_from_user_id, p_to_user_id]) LOOP
     IF v_user.id = p_from_user_id THEN
@@ -38,19 +40,21 @@ BEGIN
   VALUES (p_from_user_id, p_to_user_id, p_amount, p_reference, p_description)
   RETURNING transfers.id, transfers.created_at INTO transfer_id, created_at;
   UPDATE users u
-  SET balance = u.balance - p_amount, version = u.version + 1, updated_at = now()
+  SET balance = u.balance - p_amount, version = u.version + 1, updated_at = now(),
+      event_xid = greatest(u.event_xid, pg_current_xact_id())
   WHERE u.id = p_from_user_id
-  RETURNING u.balance INTO from_balance;
+  RETURNING u.balance, u.event_xid INTO from_balance, v_from_event_xid;
   UPDATE users u
-  SET balance = u.balance + p_amount, version = u.version + 1, updated_at = now()
+  SET balance = u.balance + p_amount, version = u.version + 1, updated_at = now(),
+      event_xid = greatest(u.event_xid, pg_current_xact_id())
   WHERE u.id = p_to_user_id
-  RETURNING u.balance INTO to_balance;
+  RETURNING u.balance, u.event_xid INTO to_balance, v_to_event_xid;
   PERFORM ledger_append(
-    p_from_user_id, -p_amount, from_balance, 'transfer_out', transfer_id,
+    p_from_user_id, -p_amount, from_balance, 'transfer_out', v_from_event_xid, transfer_id,
     p_reference => p_reference, p_description => p_description
   );
   PERFORM ledger_append(
-    p_to_user_id, p_amount, to_balance, 'transfer_in', transfer_id,
+    p_to_user_id, p_amount, to_balance, 'transfer_in', v_to_event_xid, transfer_id,
     p_reference => p_reference, p_description => p_description
   );
   outcome := 'applied';

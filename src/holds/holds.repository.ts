@@ -12,6 +12,7 @@ import { Sequelize } from 'sequelize-typescript';
 import type { Annotation } from '../common/annotation.dto';
 import { keysetPage, type Page, type PageRequest } from '../common/keyset-page';
 import { inTransaction, SqlFunction } from '../database/sql-function';
+import { EventsListener } from '../events/events-listener';
 import { available } from '../users/user.model';
 import {
   InsufficientFundsError,
@@ -131,6 +132,7 @@ export class HoldsRepository {
     private readonly sequelize: Sequelize,
     @InjectModel(Hold) private readonly holds: typeof Hold,
     private readonly users: UsersRepository,
+    private readonly events: EventsListener,
   ) {}
 
   /** Sets `amount` of what the user has available aside for `expiresInSeconds`. */
@@ -141,8 +143,16 @@ export class HoldsRepository {
     annotation: Annotation,
     transaction?: Transaction,
   ): Promise<HoldChange> {
-    const row = await inTransaction(this.sequelize, transaction, (t) =>
-      PLACE_HOLD.call(t, { userId, amount, expiresInSeconds, ...annotation }),
+    const row = await inTransaction(this.sequelize, transaction, async (t) =>
+      this.events.wakeIfApplied(
+        t,
+        await PLACE_HOLD.call(t, {
+          userId,
+          amount,
+          expiresInSeconds,
+          ...annotation,
+        }),
+      ),
     );
     switch (row.outcome) {
       case 'applied':
@@ -161,8 +171,15 @@ export class HoldsRepository {
     annotation: Annotation,
     transaction?: Transaction,
   ): Promise<HoldChange> {
-    const row = await inTransaction(this.sequelize, transaction, (t) =>
-      CAPTURE_HOLD.call(t, { holdId, amount: amount ?? null, ...annotation }),
+    const row = await inTransaction(this.sequelize, transaction, async (t) =>
+      this.events.wakeIfApplied(
+        t,
+        await CAPTURE_HOLD.call(t, {
+          holdId,
+          amount: amount ?? null,
+          ...annotation,
+        }),
+      ),
     );
     if (row.outcome === 'capture_exceeds_hold') {
       throw new CaptureExceedsHoldError(
@@ -176,8 +193,8 @@ export class HoldsRepository {
 
   /** Releases an active hold whole. */
   async void(holdId: number, transaction?: Transaction): Promise<HoldChange> {
-    const row = await inTransaction(this.sequelize, transaction, (t) =>
-      VOID_HOLD.call(t, { holdId }),
+    const row = await inTransaction(this.sequelize, transaction, async (t) =>
+      this.events.wakeIfApplied(t, await VOID_HOLD.call(t, { holdId })),
     );
     return settled(holdId, row);
   }

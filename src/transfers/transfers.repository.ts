@@ -4,6 +4,7 @@ import { Sequelize } from 'sequelize-typescript';
 import type { Annotation } from '../common/annotation.dto';
 import { ValidationFailedError } from '../common/domain.error';
 import { inTransaction, SqlFunction } from '../database/sql-function';
+import { EventsListener } from '../events/events-listener';
 import {
   BalanceLimitExceededError,
   InsufficientFundsError,
@@ -45,7 +46,10 @@ const TRANSFER = new SqlFunction<
  */
 @Injectable()
 export class TransfersRepository {
-  constructor(private readonly sequelize: Sequelize) {}
+  constructor(
+    private readonly sequelize: Sequelize,
+    private readonly events: EventsListener,
+  ) {}
 
   /** Moves `amount` (> 0, from what the source has available) to another user. */
   async create(
@@ -58,8 +62,11 @@ export class TransfersRepository {
     if (fromUserId === toUserId) {
       throw new ValidationFailedError('A transfer needs two different users');
     }
-    const row = await inTransaction(this.sequelize, transaction, (t) =>
-      TRANSFER.call(t, { fromUserId, toUserId, amount, ...annotation }),
+    const row = await inTransaction(this.sequelize, transaction, async (t) =>
+      this.events.wakeIfApplied(
+        t,
+        await TRANSFER.call(t, { fromUserId, toUserId, amount, ...annotation }),
+      ),
     );
     switch (row.outcome) {
       case 'applied':

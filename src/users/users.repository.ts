@@ -5,6 +5,7 @@ import { Sequelize } from 'sequelize-typescript';
 import type { Annotation } from '../common/annotation.dto';
 import { keysetPage, type Page, type PageRequest } from '../common/keyset-page';
 import { inTransaction, SqlFunction } from '../database/sql-function';
+import { EventsListener } from '../events/events-listener';
 import {
   BalanceTransaction,
   type BalanceTransactionAttributes,
@@ -73,6 +74,7 @@ export class UsersRepository {
     @InjectModel(User) private readonly users: typeof User,
     @InjectModel(BalanceTransaction)
     private readonly transactions: typeof BalanceTransaction,
+    private readonly events: EventsListener,
   ) {}
 
   /** A new user whose opening balance is its first balance transaction. */
@@ -80,8 +82,8 @@ export class UsersRepository {
     balance: number,
     transaction?: Transaction,
   ): Promise<UserBalance> {
-    const row = await inTransaction(this.sequelize, transaction, (t) =>
-      CREATE_USER.call(t, { balance }),
+    const row = await inTransaction(this.sequelize, transaction, async (t) =>
+      this.events.wakeIfApplied(t, await CREATE_USER.call(t, { balance })),
     );
     return {
       userId: row.user_id,
@@ -117,8 +119,11 @@ export class UsersRepository {
     annotation: Annotation,
     transaction?: Transaction,
   ): Promise<BalanceChange> {
-    const row = await inTransaction(this.sequelize, transaction, (t) =>
-      CHANGE_BALANCE.call(t, { userId, amount, ...annotation }),
+    const row = await inTransaction(this.sequelize, transaction, async (t) =>
+      this.events.wakeIfApplied(
+        t,
+        await CHANGE_BALANCE.call(t, { userId, amount, ...annotation }),
+      ),
     );
     switch (row.outcome) {
       case 'applied':
