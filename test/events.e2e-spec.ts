@@ -459,6 +459,20 @@ describe('GET /events (the change feed)', () => {
     );
   });
 
+  it('resumes a consumer from its cursor on an instance restarted meanwhile', async () => {
+    const user = await createUser(urls[0], 100);
+    cursor = (await follow(urls[1], cursor, openingOf(user))).cursor;
+    await apps[1].close();
+    await call(urls[0], `/users/${user}/balance`, { body: { amount: -1 } });
+    apps[1] = await bootApp(database.url);
+    urls[1] = await listen(apps[1]);
+    const resumed = await page(urls[1], `after=${cursor}&waitSeconds=5`);
+    expect(resumed.items.map((e) => [e.type, e.userId])).toEqual([
+      ['debit', user],
+    ]);
+    cursor = resumed.nextCursor;
+  });
+
   it('answers a waiting request within 100 ms of a commit on either instance', async () => {
     const lags: number[] = [];
     const user = await createUser(urls[0], 1_000);
