@@ -166,10 +166,10 @@ describe('UsersRepository against PostgreSQL', () => {
         'UPDATE users SET balance = balance - 50, version = version + 1 WHERE id = $1',
         [userId],
       );
-      await session.client.query('SELECT ledger_append($1, -50, 50, $2)', [
-        userId,
-        'debit',
-      ]);
+      await session.client.query(
+        'SELECT ledger_append($1, -50, 50, $2, pg_current_xact_id())',
+        [userId, 'debit'],
+      );
       await session.client.query('COMMIT');
       await expect(debit).rejects.toMatchObject({ details: { balance: 50 } });
     } finally {
