@@ -68,6 +68,10 @@ export class EventsListener implements OnApplicationBootstrap, OnModuleDestroy {
   private checking = false;
   private checkAgain = false;
   private notifyTimer: NodeJS.Timeout | undefined;
+  /** A commit has happened since the last NOTIFY was sent. */
+  private unsignalled = false;
+  /** The listener's queries, one at a time: a NOTIFY waits for a head read, and the reverse. */
+  private queries: Promise<unknown> = Promise.resolve();
   private recheckTimer: NodeJS.Timeout | undefined;
   private recheckMs = HIDDEN_RECHECK_MS.first;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -100,6 +104,11 @@ export class EventsListener implements OnApplicationBootstrap, OnModuleDestroy {
 
   get isStopped(): boolean {
     return this.stopped;
+  }
+
+  /** How many requests wait for events now. */
+  get waitingRequests(): number {
+    return this.waiters.size;
   }
 
   /**
@@ -137,15 +146,42 @@ export class EventsListener implements OnApplicationBootstrap, OnModuleDestroy {
 
   private readonly committed = (): void => {
     this.check();
-    if (this.notifyTimer === undefined && this.client) {
-      this.notifyTimer = setTimeout(this.notify, NOTIFY_INTERVAL_MS);
-    }
+    this.unsignalled = true;
+    this.scheduleNotify();
   };
 
+  private scheduleNotify(): void {
+    if (this.notifyTimer === undefined && this.client && !this.stopped) {
+      this.notifyTimer = setTimeout(this.notify, NOTIFY_INTERVAL_MS);
+    }
+  }
+
   private readonly notify = (): void => {
-    this.notifyTimer = undefined;
-    this.client?.query(`NOTIFY ${CHANNEL}`).catch(() => undefined);
+    const client = this.client;
+    this.unsignalled = false;
+    if (!client) {
+      this.notifyTimer = undefined;
+      return;
+    }
+    // Commits made while it is on its way get a NOTIFY of their own, sent after it.
+    void this.query(client, `NOTIFY ${CHANNEL}`)
+      .catch(() => undefined)
+      .finally(() => {
+        this.notifyTimer = undefined;
+        if (this.unsignalled) this.scheduleNotify();
+      });
   };
+
+  private query<Row extends object>(
+    client: Client,
+    sql: string,
+  ): Promise<Row[]> {
+    const result = this.queries.then(
+      async () => (await client.query<Row>(sql)).rows,
+    );
+    this.queries = result.catch(() => undefined);
+    return result;
+  }
 
   /** Reads the head once, and once more if asked again meanwhile; wakes the waiters it passed. */
   private readonly check = (): void => {
@@ -167,7 +203,7 @@ export class EventsListener implements OnApplicationBootstrap, OnModuleDestroy {
       if (!client || this.waiters.size === 0) return;
       let row: { xid: string | null; id: number | null; hidden: boolean };
       try {
-        [row] = (await client.query<typeof row>(HEAD)).rows;
+        [row] = await this.query<typeof row>(client, HEAD);
       } catch {
         // The connection's error handler reconnects, and checks again then.
         return;
