@@ -498,9 +498,7 @@ describe('GET /events (the change feed)', () => {
     console.log(
       `long-poll answer after the debit's response, ms: ${lags.map((l) => l.toFixed(1)).join(' ')}`,
     );
-    // Most rounds: a round can wait longer when a transaction of another database of the cluster
-    // holds the snapshot's xmin back (docs/change-feed.md, the price).
-    expect(percentile(lags, 50)).toBeLessThan(100);
+    expect(Math.max(...lags)).toBeLessThan(100);
   });
 
   it('answers at the end of the wait, with no items and the same cursor, when nothing happens', async () => {

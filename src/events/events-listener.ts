@@ -25,14 +25,14 @@ const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * The last visible event and whether committed events are still hidden (their xid is not below
- * the snapshot's xmin, because an older transaction is still running). One index range each.
+ * the horizon, because an older transaction is still running). One index range each.
  */
 const HEAD = `
-  WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)
+  WITH horizon AS (SELECT events_horizon() AS xid)
   SELECT head.xid::text AS xid, head.id,
-    EXISTS (SELECT 1 FROM events e WHERE e.xid >= horizon.xmin) AS hidden
+    EXISTS (SELECT 1 FROM events e WHERE e.xid >= horizon.xid) AS hidden
   FROM horizon LEFT JOIN LATERAL (
-    SELECT e.xid, e.id FROM events e WHERE e.xid < horizon.xmin
+    SELECT e.xid, e.id FROM events e WHERE e.xid < horizon.xid
     ORDER BY e.xid DESC, e.id DESC LIMIT 1
   ) head ON true`;
 
@@ -51,8 +51,8 @@ interface Waiter {
  * PostgreSQL's one notify lock at every commit and serialize them).
  *
  * A lost signal delays a waiter, never loses an event: the feed is read from the table. While
- * committed events are hidden behind an older running transaction (one of another database, or
- * one that rolls back, signals nothing when it ends) the head is re-read with a growing delay.
+ * committed events are hidden behind an older running transaction (which signals nothing when it
+ * ends if it rolls back, or is not a money transaction) the head is re-read every few ms.
  *
  * LISTEN needs a session, so the connection is direct: DATABASE_MIGRATION_URL when set (the
  * address that bypasses a transaction-pooling PgBouncer), else DATABASE_URL. It reconnects

@@ -37,9 +37,10 @@ export interface EventRow {
 const ACTOR_AND_REVERSAL = `'anonymous'::text AS actor, NULL::bigint AS reversal_of`;
 
 /**
- * The events after a position, in feed order. Only events whose xid is below the xmin of this
- * statement's snapshot: their transactions have all ended, and every event still to come will
- * have an xid at or above it (see docs/change-feed.md). One range of events_xid_id.
+ * The events after a position, in feed order. Only events whose xid is below the horizon of this
+ * statement's snapshot (`events_horizon`, about the oldest transaction still running): their
+ * transactions have all ended, and every event still to come will have an xid at or above it
+ * (see docs/change-feed.md). One range of events_xid_id.
  */
 const PAGE = `
   SELECT e.id, e.xid::text AS xid, e.type, e.user_id,
@@ -59,7 +60,7 @@ const PAGE = `
   FROM events e
   LEFT JOIN balance_transactions b ON b.id = e.transaction_id
   LEFT JOIN holds h ON h.id = e.hold_id
-  WHERE e.xid < pg_snapshot_xmin(pg_current_snapshot())
+  WHERE e.xid < events_horizon()
     AND (e.xid, e.id) > ($1::xid8, $2::bigint)
   ORDER BY e.xid, e.id
   LIMIT $3`;

@@ -6,6 +6,7 @@ import {
   type EventRow,
   EventsRepository,
 } from '../../src/events/events.repository';
+import { createTestDatabase } from '../utils/test-database';
 import { bootDataLayer, lockingSession } from './data-layer';
 
 const NO_ANNOTATION = { reference: null, description: null };
@@ -100,6 +101,25 @@ describe('EventsRepository against PostgreSQL', () => {
       expect(served.map((row) => row.balance_after)).toEqual([5, 12]);
     } finally {
       await session.end();
+    }
+  });
+
+  it('serves an event while a transaction of another database of the cluster, older than it, is still running', async () => {
+    const other = await createTestDatabase();
+    const foreign = await lockingSession(other.url);
+    try {
+      await foreign.client.query('BEGIN');
+      await foreign.client.query('SELECT pg_current_xact_id()');
+      const { userId } = await layer.users.create(3);
+      const served = await events.follow(after, 100, 2_000);
+      expect(served.items.map((row) => [row.type, row.user_id])).toEqual([
+        ['opening', userId],
+      ]);
+      after = served.next;
+      await foreign.client.query('ROLLBACK');
+    } finally {
+      await foreign.end();
+      await other.drop();
     }
   });
 
