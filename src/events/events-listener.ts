@@ -14,6 +14,13 @@ import { type EventPosition, isAfter } from './event-position';
 /** The channel instances signal each other's commits on. */
 const CHANNEL = 'events';
 
+/**
+ * A NOTIFY needs no flush to disk (a lost one only delays a waiter). SET LOCAL, not SET: should
+ * the URL go through a transaction pooler after all, a session setting would stay on a server
+ * connection that money transactions use next.
+ */
+const NOTIFY = `BEGIN; SET LOCAL synchronous_commit = off; NOTIFY ${CHANNEL}; COMMIT`;
+
 /** At most one NOTIFY per this long: a burst's commits are signalled in batches. */
 const NOTIFY_INTERVAL_MS = 5;
 
@@ -164,7 +171,7 @@ export class EventsListener implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     // Commits made while it is on its way get a NOTIFY of their own, sent after it.
-    void this.query(client, `NOTIFY ${CHANNEL}`)
+    void this.query(client, NOTIFY)
       .catch(() => undefined)
       .finally(() => {
         this.notifyTimer = undefined;
@@ -248,8 +255,6 @@ export class EventsListener implements OnApplicationBootstrap, OnModuleDestroy {
     });
     try {
       await client.connect();
-      // Its NOTIFYs need no flush to disk: a lost one only delays a waiter.
-      await client.query('SET synchronous_commit = off');
       const { rows } = await client.query<{ pid: number }>(
         'SELECT pg_backend_pid() AS pid',
       );
