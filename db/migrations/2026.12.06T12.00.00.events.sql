@@ -42,4 +42,4 @@ FROM (
 ORDER BY at, ledger_order NULLS LAST;
 
 -- ledger_append takes the event's xid (db/functions/ledger_append.sql).
-DROP FUNCTION ledger_append(integer, bigint, bigint, text, bigint, bigint, text, text);
+DROP FUNCTION IF EXISTS ledger_append(integer, bigint, bigint, text, bigint, bigint, text, text);
