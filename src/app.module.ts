@@ -5,6 +5,7 @@ import { ErrorsFilter } from './common/errors.filter';
 import { RequestValidationPipe } from './common/request-validation.pipe';
 import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { HoldsModule } from './holds/holds.module';
 import { LoggingModule } from './logging/logging.module';
@@ -25,6 +26,7 @@ import { UsersModule } from './users/users.module';
     UsersModule,
     TransfersModule,
     HoldsModule,
+    EventsModule,
     HealthModule,
     MetricsModule,
     SecurityModule,

@@ -17,6 +17,7 @@ DECLARE
   v_amount bigint;
   v_transaction_id bigint;
   v_version bigint;
+  v_event_xid xid8;
 BEGIN
   SELECT * INTO v_locked FROM ledger_lock_hold(p_hold_id);
   outcome := v_locked.outcome;
@@ -32,11 +33,12 @@ BEGIN
     RETURN;
   END IF;
   UPDATE users u
-  SET balance = u.balance - v_amount, version = u.version + 1, updated_at = now()
+  SET balance = u.balance - v_amount, version = u.version + 1, updated_at = now(),
+      event_xid = greatest(u.event_xid, pg_current_xact_id())
   WHERE u.id = hold.user_id
-  RETURNING u.balance, u.version INTO balance, v_version;
+  RETURNING u.balance, u.version, u.event_xid INTO balance, v_version, v_event_xid;
   v_transaction_id := ledger_append(
-    hold.user_id, -v_amount, balance, v_version, 'capture', v_locked.decided_at,
+    hold.user_id, -v_amount, balance, v_version, 'capture', v_locked.decided_at, v_event_xid,
     p_hold_id => p_hold_id,
     p_reference => coalesce(p_reference, hold.reference),
     p_description => coalesce(p_description, hold.description),
@@ -47,6 +49,8 @@ BEGIN
       settled_at = v_locked.decided_at
   WHERE h.id = p_hold_id
   RETURNING h.* INTO hold;
+  INSERT INTO events (xid, type, user_id, hold_id)
+  VALUES (v_event_xid, 'hold_captured', hold.user_id, p_hold_id);
   held := ledger_held(hold.user_id, v_locked.held_until, v_locked.decided_at);
   status := 'captured';
   outcome := 'applied';

@@ -20,6 +20,7 @@ CREATE OR REPLACE FUNCTION ledger_change_balance(
 LANGUAGE plpgsql AS $$
 DECLARE
   v_held_until timestamptz;
+  v_event_xid xid8;
 BEGIN
   IF p_amount < 0 THEN
     SELECT u.balance, u.held_until INTO balance, v_held_until FROM users u WHERE u.id = p_user_id;
@@ -45,12 +46,13 @@ BEGIN
     RETURN;
   END IF;
   UPDATE users u
-  SET balance = u.balance + p_amount, version = u.version + 1, updated_at = now()
+  SET balance = u.balance + p_amount, version = u.version + 1, updated_at = now(),
+      event_xid = greatest(u.event_xid, pg_current_xact_id())
   WHERE u.id = p_user_id
-  RETURNING u.balance, u.version INTO balance, version;
+  RETURNING u.balance, u.version, u.event_xid INTO balance, version, v_event_xid;
   transaction_id := ledger_append(
     p_user_id, p_amount, balance, version, CASE WHEN p_amount > 0 THEN 'credit' ELSE 'debit' END,
-    clock_timestamp(),
+    clock_timestamp(), v_event_xid,
     p_reference => p_reference, p_description => p_description, p_actor => p_actor,
     p_request_id => p_request_id
   );

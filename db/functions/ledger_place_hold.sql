@@ -17,6 +17,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
   v_now timestamptz;
   v_held_until timestamptz;
+  v_event_xid xid8;
 BEGIN
   SELECT locked.balance, locked.held_until INTO balance, v_held_until
   FROM ledger_lock_users(ARRAY[p_user_id]) locked;
@@ -37,7 +38,13 @@ BEGIN
     p_description, p_actor, p_request_id, v_now
   )
   RETURNING h.* INTO hold;
-  UPDATE users u SET held_until = greatest(u.held_until, hold.expires_at) WHERE u.id = p_user_id;
+  UPDATE users u
+  SET held_until = greatest(u.held_until, hold.expires_at),
+      event_xid = greatest(u.event_xid, pg_current_xact_id())
+  WHERE u.id = p_user_id
+  RETURNING u.event_xid INTO v_event_xid;
+  INSERT INTO events (xid, type, user_id, hold_id)
+  VALUES (v_event_xid, 'hold_placed', p_user_id, hold.id);
   held := held + p_amount;
   status := 'active';
   outcome := 'applied';

@@ -17,6 +17,7 @@ CREATE OR REPLACE FUNCTION ledger_reverse_transaction(
 LANGUAGE plpgsql AS $$
 DECLARE
   v_held_until timestamptz;
+  v_event_xid xid8;
 BEGIN
   -- An entry never changes, so it is read without a lock to know which user to lock.
   SELECT bt.user_id, -bt.amount, bt.type INTO user_id, amount, original_type
@@ -47,11 +48,12 @@ BEGIN
   END IF;
   BEGIN
     UPDATE users u
-    SET balance = u.balance + amount, version = u.version + 1, updated_at = now()
+    SET balance = u.balance + amount, version = u.version + 1, updated_at = now(),
+        event_xid = greatest(u.event_xid, pg_current_xact_id())
     WHERE u.id = user_id
-    RETURNING u.balance, u.version INTO balance, version;
+    RETURNING u.balance, u.version, u.event_xid INTO balance, version, v_event_xid;
     transaction_id := ledger_append(
-      user_id, amount, balance, version, 'reversal', created_at,
+      user_id, amount, balance, version, 'reversal', created_at, v_event_xid,
       p_reversal_of => p_transaction_id, p_reference => p_reference,
       p_description => p_description, p_actor => p_actor, p_request_id => p_request_id
     );

@@ -23,6 +23,8 @@ DECLARE
   v_from_held_until timestamptz;
   v_from_version bigint;
   v_to_version bigint;
+  v_from_event_xid xid8;
+  v_to_event_xid xid8;
   v_out_entry bigint;
   v_in_entry bigint;
 BEGIN
@@ -80,20 +82,23 @@ BEGIN
     RETURN;
   END;
   UPDATE users u
-  SET balance = u.balance - amount, version = u.version + 1, updated_at = now()
+  SET balance = u.balance - amount, version = u.version + 1, updated_at = now(),
+      event_xid = greatest(u.event_xid, pg_current_xact_id())
   WHERE u.id = from_user_id
-  RETURNING u.balance, u.version INTO from_balance, v_from_version;
+  RETURNING u.balance, u.version, u.event_xid INTO from_balance, v_from_version, v_from_event_xid;
   UPDATE users u
-  SET balance = u.balance + amount, version = u.version + 1, updated_at = now()
+  SET balance = u.balance + amount, version = u.version + 1, updated_at = now(),
+      event_xid = greatest(u.event_xid, pg_current_xact_id())
   WHERE u.id = to_user_id
-  RETURNING u.balance, u.version INTO to_balance, v_to_version;
+  RETURNING u.balance, u.version, u.event_xid INTO to_balance, v_to_version, v_to_event_xid;
   PERFORM ledger_append(
     from_user_id, -amount, from_balance, v_from_version, 'transfer_out', created_at,
-    transfer_id, p_reversal_of => v_in_entry, p_reference => p_reference,
+    v_from_event_xid, transfer_id, p_reversal_of => v_in_entry, p_reference => p_reference,
     p_description => p_description, p_actor => p_actor, p_request_id => p_request_id
   );
   PERFORM ledger_append(
-    to_user_id, amount, to_balance, v_to_version, 'transfer_in', created_at, transfer_id,
+    to_user_id, amount, to_balance, v_to_version, 'transfer_in', created_at, v_to_event_xid,
+    transfer_id,
     p_reversal_of => v_out_entry, p_reference => p_reference, p_description => p_description,
     p_actor => p_actor, p_request_id => p_request_id
   );

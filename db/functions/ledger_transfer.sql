@@ -17,6 +17,8 @@ DECLARE
   v_from_held_until timestamptz;
   v_from_version bigint;
   v_to_version bigint;
+  v_from_event_xid xid8;
+  v_to_event_xid xid8;
 BEGIN
   FOR v_user IN SELECT * FROM ledger_lock_users(ARRAY[p_from_user_id, p_to_user_id]) LOOP
     IF v_user.id = p_from_user_id THEN
@@ -46,21 +48,23 @@ BEGIN
      created_at)
   RETURNING transfers.id INTO transfer_id;
   UPDATE users u
-  SET balance = u.balance - p_amount, version = u.version + 1, updated_at = now()
+  SET balance = u.balance - p_amount, version = u.version + 1, updated_at = now(),
+      event_xid = greatest(u.event_xid, pg_current_xact_id())
   WHERE u.id = p_from_user_id
-  RETURNING u.balance, u.version INTO from_balance, v_from_version;
+  RETURNING u.balance, u.version, u.event_xid INTO from_balance, v_from_version, v_from_event_xid;
   UPDATE users u
-  SET balance = u.balance + p_amount, version = u.version + 1, updated_at = now()
+  SET balance = u.balance + p_amount, version = u.version + 1, updated_at = now(),
+      event_xid = greatest(u.event_xid, pg_current_xact_id())
   WHERE u.id = p_to_user_id
-  RETURNING u.balance, u.version INTO to_balance, v_to_version;
+  RETURNING u.balance, u.version, u.event_xid INTO to_balance, v_to_version, v_to_event_xid;
   PERFORM ledger_append(
     p_from_user_id, -p_amount, from_balance, v_from_version, 'transfer_out', created_at,
-    transfer_id, p_reference => p_reference, p_description => p_description,
+    v_from_event_xid, transfer_id, p_reference => p_reference, p_description => p_description,
     p_actor => p_actor, p_request_id => p_request_id
   );
   PERFORM ledger_append(
-    p_to_user_id, p_amount, to_balance, v_to_version, 'transfer_in', created_at, transfer_id,
-    p_reference => p_reference, p_description => p_description, p_actor => p_actor,
+    p_to_user_id, p_amount, to_balance, v_to_version, 'transfer_in', created_at, v_to_event_xid,
+    transfer_id, p_reference => p_reference, p_description => p_description, p_actor => p_actor,
     p_request_id => p_request_id
   );
   outcome := 'applied';

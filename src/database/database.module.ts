@@ -8,6 +8,7 @@ import { UsersModule } from '../users/users.module';
 import { UsersRepository } from '../users/users.repository';
 import { commitOutcomeHooks } from './commit-outcome';
 import { DatabaseServer } from './database-server';
+import { DatabaseServerModule } from './database-server.module';
 import { createMigrationConnection, migrate } from './migrator';
 import { seed } from './seed';
 
@@ -19,21 +20,6 @@ types.setTypeParser(types.builtins.INT8, Number);
 /** Bounds on waiting for an unresponsive PostgreSQL (documented in the README's Guarantees). */
 const CONNECT_TIMEOUT_MS = 5_000;
 const QUERY_TIMEOUT_MS = 10_000;
-
-@Module({
-  providers: [
-    {
-      provide: DatabaseServer,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<Environment, true>) =>
-        DatabaseServer.resolve({
-          DATABASE_URL: config.get('DATABASE_URL', { infer: true }),
-        }),
-    },
-  ],
-  exports: [DatabaseServer],
-})
-class DatabaseServerModule {}
 
 /**
  * Connects the app's pool, then, before the app listens, applies pending migrations and the

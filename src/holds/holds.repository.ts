@@ -13,6 +13,7 @@ import type { Annotation } from '../common/annotation.dto';
 import { keysetPage, type Page, type PageRequest } from '../common/keyset-page';
 import { inTransaction, SqlFunction } from '../database/sql-function';
 import type { Caller } from '../security/caller.decorator';
+import { EventsListener } from '../events/events-listener';
 import { available } from '../users/user.model';
 import {
   InsufficientFundsError,
@@ -140,6 +141,7 @@ export class HoldsRepository {
     private readonly sequelize: Sequelize,
     @InjectModel(Hold) private readonly holds: typeof Hold,
     private readonly users: UsersRepository,
+    private readonly events: EventsListener,
   ) {}
 
   /** Sets `amount` of what the user has available aside for `expiresInSeconds`. */
@@ -151,14 +153,17 @@ export class HoldsRepository {
     caller: Caller,
     transaction?: Transaction,
   ): Promise<HoldChange> {
-    const row = await inTransaction(this.sequelize, transaction, (t) =>
-      PLACE_HOLD.call(t, {
-        userId,
-        amount,
-        expiresInSeconds,
-        ...annotation,
-        ...caller,
-      }),
+    const row = await inTransaction(this.sequelize, transaction, async (t) =>
+      this.events.wakeIfApplied(
+        t,
+        await PLACE_HOLD.call(t, {
+          userId,
+          amount,
+          expiresInSeconds,
+          ...annotation,
+          ...caller,
+        }),
+      ),
     );
     switch (row.outcome) {
       case 'applied':
@@ -181,13 +186,16 @@ export class HoldsRepository {
     caller: Caller,
     transaction?: Transaction,
   ): Promise<HoldChange> {
-    const row = await inTransaction(this.sequelize, transaction, (t) =>
-      CAPTURE_HOLD.call(t, {
-        holdId,
-        amount: amount ?? null,
-        ...annotation,
-        ...caller,
-      }),
+    const row = await inTransaction(this.sequelize, transaction, async (t) =>
+      this.events.wakeIfApplied(
+        t,
+        await CAPTURE_HOLD.call(t, {
+          holdId,
+          amount: amount ?? null,
+          ...annotation,
+          ...caller,
+        }),
+      ),
     );
     if (row.outcome === 'capture_exceeds_hold') {
       throw new CaptureExceedsHoldError(
@@ -201,8 +209,8 @@ export class HoldsRepository {
 
   /** Releases an active hold whole. */
   async void(holdId: number, transaction?: Transaction): Promise<HoldChange> {
-    const row = await inTransaction(this.sequelize, transaction, (t) =>
-      VOID_HOLD.call(t, { holdId }),
+    const row = await inTransaction(this.sequelize, transaction, async (t) =>
+      this.events.wakeIfApplied(t, await VOID_HOLD.call(t, { holdId })),
     );
     return settled(holdId, row);
   }

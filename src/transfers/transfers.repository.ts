@@ -5,6 +5,7 @@ import type { Annotation } from '../common/annotation.dto';
 import { ValidationFailedError } from '../common/domain.error';
 import { inTransaction, SqlFunction } from '../database/sql-function';
 import type { Caller } from '../security/caller.decorator';
+import { EventsListener } from '../events/events-listener';
 import {
   AlreadyReversedError,
   BalanceLimitExceededError,
@@ -82,7 +83,10 @@ const REVERSE_TRANSFER = new SqlFunction<
  */
 @Injectable()
 export class TransfersRepository {
-  constructor(private readonly sequelize: Sequelize) {}
+  constructor(
+    private readonly sequelize: Sequelize,
+    private readonly events: EventsListener,
+  ) {}
 
   /** Moves `amount` (> 0, from what the source has available) to another user. */
   async create(
@@ -96,14 +100,17 @@ export class TransfersRepository {
     if (fromUserId === toUserId) {
       throw new ValidationFailedError('A transfer needs two different users');
     }
-    const row = await inTransaction(this.sequelize, transaction, (t) =>
-      TRANSFER.call(t, {
-        fromUserId,
-        toUserId,
-        amount,
-        ...annotation,
-        ...caller,
-      }),
+    const row = await inTransaction(this.sequelize, transaction, async (t) =>
+      this.events.wakeIfApplied(
+        t,
+        await TRANSFER.call(t, {
+          fromUserId,
+          toUserId,
+          amount,
+          ...annotation,
+          ...caller,
+        }),
+      ),
     );
     switch (row.outcome) {
       case 'applied':
@@ -143,8 +150,15 @@ export class TransfersRepository {
     caller: Caller,
     transaction?: Transaction,
   ): Promise<TransferMade> {
-    const row = await inTransaction(this.sequelize, transaction, (t) =>
-      REVERSE_TRANSFER.call(t, { transferId, ...annotation, ...caller }),
+    const row = await inTransaction(this.sequelize, transaction, async (t) =>
+      this.events.wakeIfApplied(
+        t,
+        await REVERSE_TRANSFER.call(t, {
+          transferId,
+          ...annotation,
+          ...caller,
+        }),
+      ),
     );
     switch (row.outcome) {
       case 'applied':

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SequelizeModule } from '@nestjs/sequelize';
+import { EventsModule } from '../events/events.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { BalanceTransaction } from './balance-transaction.model';
 import { User } from './user.model';
@@ -12,6 +13,7 @@ import { UsersRepository } from './users.repository';
   imports: [
     SequelizeModule.forFeature([User, BalanceTransaction]),
     IdempotencyModule,
+    EventsModule,
   ],
   controllers: [UsersController, TransactionsController],
   providers: [UsersRepository],

@@ -6,6 +6,7 @@ import type { Annotation, Attribution } from '../common/annotation.dto';
 import { keysetPage, type Page, type PageRequest } from '../common/keyset-page';
 import { inTransaction, SqlFunction } from '../database/sql-function';
 import type { Caller } from '../security/caller.decorator';
+import { EventsListener } from '../events/events-listener';
 import {
   BalanceTransaction,
   type BalanceTransactionAttributes,
@@ -133,6 +134,7 @@ export class UsersRepository {
     @InjectModel(User) private readonly users: typeof User,
     @InjectModel(BalanceTransaction)
     private readonly transactions: typeof BalanceTransaction,
+    private readonly events: EventsListener,
   ) {}
 
   /** A new user whose opening balance is its first balance transaction. */
@@ -141,8 +143,11 @@ export class UsersRepository {
     caller: Caller,
     transaction?: Transaction,
   ): Promise<UserBalance> {
-    const row = await inTransaction(this.sequelize, transaction, (t) =>
-      CREATE_USER.call(t, { balance, ...caller }),
+    const row = await inTransaction(this.sequelize, transaction, async (t) =>
+      this.events.wakeIfApplied(
+        t,
+        await CREATE_USER.call(t, { balance, ...caller }),
+      ),
     );
     return {
       userId: row.user_id,
@@ -179,8 +184,16 @@ export class UsersRepository {
     caller: Caller,
     transaction?: Transaction,
   ): Promise<BalanceChange> {
-    const row = await inTransaction(this.sequelize, transaction, (t) =>
-      CHANGE_BALANCE.call(t, { userId, amount, ...annotation, ...caller }),
+    const row = await inTransaction(this.sequelize, transaction, async (t) =>
+      this.events.wakeIfApplied(
+        t,
+        await CHANGE_BALANCE.call(t, {
+          userId,
+          amount,
+          ...annotation,
+          ...caller,
+        }),
+      ),
     );
     switch (row.outcome) {
       case 'applied':
@@ -247,8 +260,15 @@ export class UsersRepository {
     caller: Caller,
     transaction?: Transaction,
   ): Promise<BalanceTransactionAttributes> {
-    const row = await inTransaction(this.sequelize, transaction, (t) =>
-      REVERSE_TRANSACTION.call(t, { transactionId, ...annotation, ...caller }),
+    const row = await inTransaction(this.sequelize, transaction, async (t) =>
+      this.events.wakeIfApplied(
+        t,
+        await REVERSE_TRANSACTION.call(t, {
+          transactionId,
+          ...annotation,
+          ...caller,
+        }),
+      ),
     );
     const what = `Balance transaction ${transactionId}`;
     switch (row.outcome) {

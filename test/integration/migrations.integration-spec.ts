@@ -74,6 +74,31 @@ describe('migrations', () => {
     expect(change).toEqual({ outcome: 'applied', balance: 50 });
   });
 
+  it('gives a database migrated before the change feed an event for each change it had, in the order they happened', async () => {
+    database = await createTestDatabase();
+    await migrateDatabase(database.url, BEFORE_FUNCTIONS_MOVED);
+    await database.query('SELECT ledger_open_account(100)');
+    await database.query('SELECT ledger_change_balance(1, -10)');
+    await database.query('SELECT ledger_place_hold(1, 20, 3600)');
+    await database.query('SELECT ledger_place_hold(1, 5, 3600)');
+    await database.query('SELECT ledger_capture_hold(1, 15)');
+    await database.query('SELECT ledger_void_hold(2)');
+    await migrateDatabase(database.url);
+    expect(
+      await database.query(
+        'SELECT type, transaction_id, hold_id FROM events ORDER BY xid, id',
+      ),
+    ).toEqual([
+      { type: 'opening', transaction_id: 1, hold_id: null },
+      { type: 'debit', transaction_id: 2, hold_id: null },
+      { type: 'hold_placed', transaction_id: null, hold_id: 1 },
+      { type: 'hold_placed', transaction_id: null, hold_id: 2 },
+      { type: 'capture', transaction_id: 3, hold_id: null },
+      { type: 'hold_captured', transaction_id: null, hold_id: 1 },
+      { type: 'hold_voided', transaction_id: null, hold_id: 2 },
+    ]);
+  });
+
   it('re-applies a function whose recorded text differs from its file, and only that one', async () => {
     database = await createTestDatabase();
     await migrateDatabase(database.url);

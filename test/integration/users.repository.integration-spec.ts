@@ -193,7 +193,7 @@ describe('UsersRepository against PostgreSQL', () => {
         [userId],
       );
       await session.client.query(
-        'SELECT ledger_append($1, -50, 50, 2, $2, clock_timestamp())',
+        'SELECT ledger_append($1, -50, 50, 2, $2, clock_timestamp(), pg_current_xact_id())',
         [userId, 'debit'],
       );
       await session.client.query('COMMIT');
