@@ -184,7 +184,7 @@ describe('reversals (ledger_reverse_transaction, ledger_reverse_transfer) agains
       try {
         await expect(
           session.client.query(
-            `SELECT ledger_append($1, -10, 90, 9, 'reversal', clock_timestamp(), p_reversal_of => $2)`,
+            `SELECT ledger_append($1, -10, 90, 9, 'reversal', clock_timestamp(), pg_current_xact_id(), p_reversal_of => $2)`,
             [userId, credit.transactionId],
           ),
         ).rejects.toMatchObject({ code: UNIQUE_VIOLATION });

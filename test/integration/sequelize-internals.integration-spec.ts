@@ -88,7 +88,9 @@ describe("Sequelize's private state, as sequelize-internals reads it", () => {
     );
     expect(state.using).toBe(1);
     expect(state.size).toBeGreaterThanOrEqual(1);
-    expect(state.available).toBe(state.size - state.using);
+    // A connection the pool is still opening counts in size alone.
+    expect(state.available).toBeGreaterThanOrEqual(0);
+    expect(state.available + state.using).toBeLessThanOrEqual(state.size);
     expect(state.waiting).toBe(0);
   });
 });
