@@ -9,7 +9,8 @@ import { isConnectionUnusable } from './database-errors';
  * - A managed transaction's pg client (`transaction.connection`, set once it has begun): the
  *   money path sends its one statement straight on it. `sequelize.query` would capture a stack
  *   trace, clone its options and rewrite bind parameters on every call, on the path every
- *   request of a burst takes; BEGIN, COMMIT, ROLLBACK and the pool stay Sequelize's.
+ *   request of a burst takes (once, twice with an idempotency key); BEGIN, COMMIT, ROLLBACK and
+ *   the pool stay Sequelize's.
  * - `_invalid` on a pooled client: what Sequelize's pool checks before handing a connection out
  *   again (it sets it itself when the client emits `error`).
  * - The connection a query ran on (`query.connection`, in Sequelize's query hooks) and the text
