@@ -60,10 +60,9 @@ function prettyTransport(): LoggerOptions['transport'] {
 /**
  * The request line, written on the root logger when the response is finished, and only when
  * its level is enabled. Not pino-http: it builds a child logger, serializing the request, for
- * every request, even when the line is then not written, and under the 10000-request burst
- * that cost about a tenth of the wall time. Nor nestjs-pino's middleware: it runs every request
- * inside an AsyncLocalStorage, whose promise hooks cost about as much again. So messages
- * logged while serving a request do not carry its id; the request line does.
+ * every request, even when the line is then not written. Nor nestjs-pino's middleware: it runs
+ * every request inside an AsyncLocalStorage, whose promise hooks every request pays for. So
+ * messages logged while serving a request do not carry its id; the request line does.
  */
 export function requestLogger(): (
   request: Request,
