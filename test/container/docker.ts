@@ -9,9 +9,14 @@ export const IMAGE =
 /** The project's root, where its Dockerfile and docker-compose.yml are. */
 export const ROOT = join(__dirname, '..', '..');
 
-export const MIGRATION_COUNT = readdirSync(
-  join(ROOT, 'db', 'migrations'),
-).length;
+/** The names the migrator records: the dated migrations, and the functions of db/functions. */
+const sqlNames = (folder: string) =>
+  readdirSync(join(ROOT, 'db', folder))
+    .filter((file) => file.endsWith('.sql'))
+    .map((file) => file.replace(/\.sql$/, ''))
+    .sort();
+export const MIGRATIONS = sqlNames('migrations');
+export const FUNCTIONS = sqlNames('functions');
 
 export interface Run {
   code: number;

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fireBurst } from '../utils/burst';
+import { send } from '../utils/client';
 import { expectDrainedByDebitsOfTwo } from '../utils/invariants';
 import { type Instance, startInstance } from '../utils/instance';
 import {
@@ -52,6 +54,42 @@ describeWithPgBouncer(
       const stats = await bouncer.show('STATS');
       const ours = stats.find((row) => row.database === database.name);
       expect(Number(ours?.total_xact_count)).toBeGreaterThanOrEqual(6000);
+    });
+
+    it('serves the change feed through the pooler: every debit once, and a long poll on one instance answers a credit made through the other', async () => {
+      interface FeedPage {
+        items: { type: string; userId: number }[];
+        nextCursor: string;
+      }
+      const page = async (query: string, timeoutMs?: number) =>
+        (
+          await send(instances[0].url, `/events?${query}`, {
+            method: 'GET',
+            timeoutMs,
+          })
+        ).body as unknown as FeedPage;
+      const types: string[] = [];
+      let cursor = '';
+      for (let read = await page('limit=1000'); ;) {
+        types.push(...read.items.map((event) => event.type));
+        if (read.items.length === 0) break;
+        cursor = read.nextCursor;
+        read = await page(`limit=1000&after=${cursor}`);
+      }
+      expect(types.filter((type) => type === 'debit')).toHaveLength(5000);
+      expect(types.filter((type) => type === 'opening')).toHaveLength(1);
+
+      // LISTEN runs on the direct connection (DATABASE_MIGRATION_URL), not through the pooler.
+      const waiting = page(`after=${cursor}&waitSeconds=20`, 30_000);
+      await sleep(500);
+      const credited = Date.now();
+      const credit = await send(instances[1].url, '/users/1/balance', {
+        body: { amount: 5 },
+      });
+      expect(credit.status).toBe(200);
+      const answer = await waiting;
+      expect(answer.items.map((event) => event.type)).toEqual(['credit']);
+      expect(Date.now() - credited).toBeLessThan(2_000);
     });
   },
 );
