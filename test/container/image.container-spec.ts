@@ -215,11 +215,11 @@ describe(`the image (${IMAGE})`, () => {
         `${name}: healthy ${Date.now() - startedAt} ms after docker run`,
       );
       const applied = await database.query<{ name: string }>(
-        'SELECT name FROM "SequelizeMeta" ORDER BY name',
+        'SELECT name FROM "SequelizeMeta" ORDER BY name COLLATE "C"',
       );
       expect(applied.map(({ name }) => name)).toEqual(MIGRATIONS);
       const functions = await database.query<{ name: string }>(
-        'SELECT name FROM schema_functions ORDER BY name',
+        'SELECT name FROM schema_functions ORDER BY name COLLATE "C"',
       );
       expect(functions.map(({ name }) => name)).toEqual(FUNCTIONS);
       expect(await balanceOf(database, 1)).toEqual({
