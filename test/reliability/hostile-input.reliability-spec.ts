@@ -217,6 +217,7 @@ const FUZZED_ROUTES = [
   'GET /users/{id}/transactions',
   'GET /users/{id}/balance',
   'GET /transactions/{id}',
+  'GET /events',
 ];
 
 /** Documented, but not the API's own: probes, metrics and the document itself. */
@@ -258,8 +259,30 @@ const query = fc
   )
   .map((params) => new URLSearchParams(params).toString());
 
+/**
+ * A page of the change feed. A valid wait would hold a run for up to 30 s with nothing new, so
+ * waitSeconds is 0, or a value that must be refused.
+ */
+const feedQuery = fc
+  .record(
+    {
+      after: fc.oneof(printable(40), fc.constantFrom('', 'AAAA', 'MTox')),
+      limit: fc.oneof(
+        fc.integer({ min: -5, max: 2000 }).map(String),
+        printable(5),
+      ),
+      waitSeconds: fc.oneof(
+        fc.constantFrom('0', '-1', '31', '1.5', '1e1', ''),
+        printable(5).filter((value) => !/^[0-9]{1,2}$/.test(value)),
+      ),
+    },
+    { requiredKeys: [] },
+  )
+  .map((params) => new URLSearchParams(params).toString());
+
 const readRoute = fc.oneof(
   id.map((userId) => `/users/${userId}`),
+  feedQuery.map((search) => `/events?${search}`),
   entryId.map((entry) => `/transactions/${entry}`),
   fc
     .tuple(
@@ -577,7 +600,7 @@ describe('hostile input against a running instance', () => {
     expect(await invariantViolations(database)).toEqual([]);
   });
 
-  it('answers any GET of a user, a hold or a listing, with any query, without a 5xx or a leak', async () => {
+  it('answers any GET of a user, a hold, a listing or the change feed, with any query, without a 5xx or a leak', async () => {
     await fc.assert(
       fc.asyncProperty(readRoute, headers, async (path, extra) => {
         expectWellFormed(

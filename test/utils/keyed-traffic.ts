@@ -173,10 +173,10 @@ export function sampleHealth(
   url: string,
   intervalMs: number,
 ): {
-  samples: { sentAt: number; status: number }[];
+  samples: { sentAt: number; answeredAt: number; status: number }[];
   stop(): Promise<void>;
 } {
-  const samples: { sentAt: number; status: number }[] = [];
+  const samples: { sentAt: number; answeredAt: number; status: number }[] = [];
   let running = true;
   const done = (async () => {
     while (running) {
@@ -185,7 +185,7 @@ export function sampleHealth(
         method: 'GET',
         timeoutMs: 5_000,
       });
-      samples.push({ sentAt, status });
+      samples.push({ sentAt, answeredAt: performance.now(), status });
       await sleep(intervalMs);
     }
   })();
