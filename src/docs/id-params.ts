@@ -1,30 +1,12 @@
 import { ApiParam } from '@nestjs/swagger';
-import { MAX_BIG_ID, MAX_ID } from '../common/parse-id.pipe';
+import { MAX_BIG_ID } from '../common/parse-id.pipe';
 
-/** The `:id` of a user's routes. */
-export const ApiUserIdParam = () =>
+/**
+ * The `:id` of a route, e.g. `@ApiIdParam(2)`; a user's id is an INTEGER, so its routes pass
+ * `MAX_ID` where every other id is a BIGINT.
+ */
+export const ApiIdParam = (example: number, maximum = MAX_BIG_ID) =>
   ApiParam({
     name: 'id',
-    schema: { type: 'integer', minimum: 1, maximum: MAX_ID, example: 1 },
-  });
-
-/** The `:id` of a hold's routes. */
-export const ApiHoldIdParam = () =>
-  ApiParam({
-    name: 'id',
-    schema: { type: 'integer', minimum: 1, maximum: MAX_BIG_ID, example: 7 },
-  });
-
-/** The `:id` of a balance transaction's routes. */
-export const ApiTransactionIdParam = () =>
-  ApiParam({
-    name: 'id',
-    schema: { type: 'integer', minimum: 1, maximum: MAX_BIG_ID, example: 2 },
-  });
-
-/** The `:id` of a transfer's routes. */
-export const ApiTransferIdParam = () =>
-  ApiParam({
-    name: 'id',
-    schema: { type: 'integer', minimum: 1, maximum: MAX_BIG_ID, example: 3 },
+    schema: { type: 'integer', minimum: 1, maximum, example },
   });

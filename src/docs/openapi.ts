@@ -27,6 +27,8 @@ export function setUpOpenApi(app: INestApplication): void {
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ErrorBodySchema],
+    // Tags are named where routes are (UsersController tags each route: it serves two resources).
+    autoTagControllers: false,
   });
   const errorBody = document.components?.schemas?.[
     ErrorBodySchema.name

@@ -1,4 +1,10 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Column, DataType, Model, Table } from 'sequelize-typescript';
+import {
+  AnnotatedResponse,
+  AttributedResponse,
+} from '../common/annotation.dto';
+import { NextCursorProperty } from '../common/keyset-page';
 
 /** `expired` is never stored: an active hold past its `expires_at` is expired. */
 export const HOLD_STATUSES = [
@@ -68,4 +74,69 @@ export class Hold extends Model<HoldAttributes> {
 
   @Column(DataType.BIGINT)
   transactionId!: number | null;
+}
+
+/** A hold; its `actor` and `requestId` are those of the request that placed it. */
+export class HoldResponse extends AttributedResponse {
+  @ApiProperty({ type: 'integer', example: 7 })
+  id!: number;
+
+  @ApiProperty({ type: 'integer', example: 1 })
+  userId!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 1, example: 200 })
+  amount!: number;
+
+  @ApiProperty({
+    enum: HOLD_STATUSES,
+    example: 'active',
+    description:
+      'As of the answer: an active hold whose `expiresAt` has passed is `expired`',
+  })
+  status!: HoldStatus;
+
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: null,
+    description: 'What a capture took; null unless captured',
+  })
+  capturedAmount!: number | null;
+
+  @ApiProperty({ format: 'date-time' })
+  expiresAt!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: "Set once captured: the capture's balance transaction",
+  })
+  transactionId?: number;
+
+  static of(hold: HoldAttributes): HoldResponse {
+    return {
+      id: hold.id,
+      userId: hold.userId,
+      amount: hold.amount,
+      status: hold.status,
+      capturedAmount: hold.capturedAmount,
+      expiresAt: hold.expiresAt.toISOString(),
+      createdAt: hold.createdAt.toISOString(),
+      ...AnnotatedResponse.fields(hold),
+      ...AttributedResponse.attribution(hold),
+      ...(hold.transactionId === null
+        ? {}
+        : { transactionId: hold.transactionId }),
+    };
+  }
+}
+
+export class HoldPage {
+  @ApiProperty({ type: [HoldResponse] })
+  items!: HoldResponse[];
+
+  @NextCursorProperty()
+  nextCursor!: string | null;
 }

@@ -17,13 +17,13 @@ import {
 import { EmptyBodyPipe } from '../common/empty-body.pipe';
 import { annotationOf } from '../common/annotation.dto';
 import { ValidationFailedError } from '../common/domain.error';
-import { ParseBigIdPipe, ParseIdPipe } from '../common/parse-id.pipe';
+import { MAX_ID, ParseBigIdPipe, ParseIdPipe } from '../common/parse-id.pipe';
 import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
 import {
   ApiCommonErrorResponses,
   BODY_REFUSALS,
 } from '../docs/common-responses';
-import { ApiHoldIdParam, ApiUserIdParam } from '../docs/id-params';
+import { ApiIdParam } from '../docs/id-params';
 import { Idempotency, Idempotent } from '../idempotency/idempotent.decorator';
 import { holdOperation } from '../metrics/money-counter';
 import { type Caller, RequestCaller } from '../security/caller.decorator';
@@ -31,22 +31,19 @@ import {
   IdempotencyService,
   type IdempotentRequest,
 } from '../idempotency/idempotency.service';
-import { UserNotFoundError } from '../users/users.errors';
+import { UserNotFoundError } from '../users/users.repository';
 import { CaptureHoldDto } from './dto/capture-hold.dto';
 import { CreateHoldDto } from './dto/create-hold.dto';
-import {
-  HoldChangeResponse,
-  HoldPage,
-  HoldResponse,
-} from './dto/hold.response';
+import { HoldChangeResponse } from './dto/hold-change.response';
+import { HoldPage, HoldResponse } from './hold.model';
 import { ListHoldsQuery } from './dto/list-holds.query';
 import {
   CAPTURE_HOLD_REFUSALS,
   HoldNotFoundError,
+  HoldsRepository,
   PLACE_HOLD_REFUSALS,
   VOID_HOLD_REFUSALS,
-} from './holds.errors';
-import { HoldsRepository } from './holds.repository';
+} from './holds.repository';
 
 /** Holds: money set aside now, captured or released later. */
 @ApiTags('holds')
@@ -64,7 +61,7 @@ export class HoldsController {
     summary:
       'Set money aside from what the user has available, until captured, voided or expired',
   })
-  @ApiUserIdParam()
+  @ApiIdParam(1, MAX_ID)
   @Idempotent(HttpStatus.CREATED, holdOperation('place'))
   @ApiCreatedResponse({ type: HoldChangeResponse })
   @ApiErrorResponses(...BODY_REFUSALS, ...PLACE_HOLD_REFUSALS)
@@ -93,7 +90,7 @@ export class HoldsController {
     summary:
       "A page of the user's holds, newest first (keyset cursor); only those with `status` if given",
   })
-  @ApiUserIdParam()
+  @ApiIdParam(1, MAX_ID)
   @ApiOkResponse({ type: HoldPage })
   @ApiErrorResponses(ValidationFailedError, UserNotFoundError)
   async list(
@@ -109,7 +106,7 @@ export class HoldsController {
 
   @Get('holds/:id')
   @ApiOperation({ summary: 'A hold, with its status now' })
-  @ApiHoldIdParam()
+  @ApiIdParam(7)
   @ApiOkResponse({ type: HoldResponse })
   @ApiErrorResponses(ValidationFailedError, HoldNotFoundError)
   async findOne(
@@ -123,7 +120,7 @@ export class HoldsController {
     summary:
       'Debit all or part of an active hold (a `capture` ledger entry) and release the rest',
   })
-  @ApiHoldIdParam()
+  @ApiIdParam(7)
   @Idempotent(HttpStatus.OK, holdOperation('capture'))
   @ApiOkResponse({ type: HoldChangeResponse })
   @ApiErrorResponses(...BODY_REFUSALS, ...CAPTURE_HOLD_REFUSALS)
@@ -148,7 +145,7 @@ export class HoldsController {
 
   @Post('holds/:id/void')
   @ApiOperation({ summary: 'Release an active hold whole' })
-  @ApiHoldIdParam()
+  @ApiIdParam(7)
   @Idempotent(HttpStatus.OK, holdOperation('void'))
   @ApiOkResponse({ type: HoldChangeResponse })
   @ApiErrorResponses(...BODY_REFUSALS, ...VOID_HOLD_REFUSALS)

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/sequelize';
 import {
   type FindAttributeOptions,
@@ -10,6 +10,7 @@ import {
 } from 'sequelize';
 import { Sequelize } from 'sequelize-typescript';
 import type { Annotation } from '../common/annotation.dto';
+import { domainError } from '../common/domain.error';
 import { keysetPage, type Page, type PageRequest } from '../common/keyset-page';
 import { inTransaction, SqlFunction } from '../database/sql-function';
 import type { Caller } from '../security/caller.decorator';
@@ -18,19 +19,14 @@ import { available } from '../users/user.model';
 import {
   InsufficientFundsError,
   UserNotFoundError,
-} from '../users/users.errors';
-import { UsersRepository } from '../users/users.repository';
+  UsersRepository,
+} from '../users/users.repository';
 import {
   Hold,
   type HoldAttributes,
   HOLD_STATUS_NOW,
   type HoldStatus,
 } from './hold.model';
-import {
-  CaptureExceedsHoldError,
-  HoldNotActiveError,
-  HoldNotFoundError,
-} from './holds.errors';
 
 /** A hold just placed, captured or voided, with its user's balance and available after it. */
 export interface HoldChange {
@@ -282,3 +278,54 @@ function changed(row: AppliedRow): HoldChange {
     available: available(row.balance, row.held),
   };
 }
+
+// The refusals of holds, thrown above.
+
+export class HoldNotFoundError extends domainError({
+  code: 'HOLD_NOT_FOUND',
+  status: HttpStatus.NOT_FOUND,
+  outcome: 'not_found',
+  example: { message: 'Hold 7 does not exist' },
+}) {
+  constructor(holdId: number) {
+    super(`Hold ${holdId} does not exist`);
+  }
+}
+
+export class HoldNotActiveError extends domainError({
+  code: 'HOLD_NOT_ACTIVE',
+  status: HttpStatus.CONFLICT,
+  outcome: 'not_active',
+  example: {
+    message: 'Hold 7 is captured, no longer active',
+    status: 'captured',
+  },
+}) {
+  constructor(holdId: number, status: HoldStatus) {
+    super(`Hold ${holdId} is ${status}, no longer active`);
+    this.details.status = status;
+  }
+}
+
+export class CaptureExceedsHoldError extends domainError({
+  code: 'CAPTURE_EXCEEDS_HOLD',
+  status: HttpStatus.UNPROCESSABLE_ENTITY,
+  outcome: 'exceeds_hold',
+  example: { message: 'Hold 7 holds 200; a capture of 250 exceeds it' },
+}) {
+  constructor(holdId: number, held: number, capture: number) {
+    super(`Hold ${holdId} holds ${held}; a capture of ${capture} exceeds it`);
+  }
+}
+
+/** What `POST /users/:id/holds` may be refused with. */
+export const PLACE_HOLD_REFUSALS = [UserNotFoundError, InsufficientFundsError];
+
+/** What `POST /holds/:id/void` may be refused with. */
+export const VOID_HOLD_REFUSALS = [HoldNotFoundError, HoldNotActiveError];
+
+/** What `POST /holds/:id/capture` may be refused with. */
+export const CAPTURE_HOLD_REFUSALS = [
+  ...VOID_HOLD_REFUSALS,
+  CaptureExceedsHoldError,
+];

@@ -8,7 +8,7 @@ import {
 import { AnnotatedDto, annotationOf } from '../common/annotation.dto';
 import { ParseBigIdPipe } from '../common/parse-id.pipe';
 import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
-import { ApiTransferIdParam } from '../docs/id-params';
+import { ApiIdParam } from '../docs/id-params';
 import {
   ApiCommonErrorResponses,
   BODY_REFUSALS,
@@ -20,11 +20,13 @@ import {
   type IdempotentRequest,
 } from '../idempotency/idempotency.service';
 import { type Caller, RequestCaller } from '../security/caller.decorator';
-import { BALANCE_CHANGE_REFUSALS } from '../users/users.errors';
+import { BALANCE_CHANGE_REFUSALS } from '../users/users.repository';
 import { CreateTransferDto } from './dto/create-transfer.dto';
 import { TransferResponse } from './dto/transfer.response';
-import { REVERSE_TRANSFER_REFUSALS } from './transfers.errors';
-import { TransfersRepository } from './transfers.repository';
+import {
+  REVERSE_TRANSFER_REFUSALS,
+  TransfersRepository,
+} from './transfers.repository';
 
 @ApiTags('transfers')
 @ApiBearerAuth()
@@ -68,7 +70,7 @@ export class TransfersController {
     summary:
       'Reverse a transfer as a whole, once: the same amount back, from what its target has available',
   })
-  @ApiTransferIdParam()
+  @ApiIdParam(3)
   @Idempotent(HttpStatus.CREATED, BALANCE_CHANGE)
   @ApiCreatedResponse({ type: TransferResponse })
   @ApiErrorResponses(...BODY_REFUSALS, ...REVERSE_TRANSFER_REFUSALS)

@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import type { Transaction } from 'sequelize';
 import { Sequelize } from 'sequelize-typescript';
 import type { Annotation } from '../common/annotation.dto';
-import { ValidationFailedError } from '../common/domain.error';
+import { domainError, ValidationFailedError } from '../common/domain.error';
 import { inTransaction, SqlFunction } from '../database/sql-function';
 import type { Caller } from '../security/caller.decorator';
 import { EventsListener } from '../events/events-listener';
@@ -12,9 +12,8 @@ import {
   InsufficientFundsError,
   NotReversibleError,
   UserNotFoundError,
-} from '../users/users.errors';
+} from '../users/users.repository';
 import type { TransferAttributes } from './transfer.model';
-import { TransferNotFoundError } from './transfers.errors';
 
 /** A transfer just made, with both users' balances right after it. */
 export interface TransferMade extends TransferAttributes {
@@ -197,3 +196,25 @@ export class TransfersRepository {
     }
   }
 }
+
+// The refusals of transfers, thrown above.
+
+export class TransferNotFoundError extends domainError({
+  code: 'TRANSFER_NOT_FOUND',
+  status: HttpStatus.NOT_FOUND,
+  outcome: 'not_found',
+  example: { message: 'Transfer 3 does not exist' },
+}) {
+  constructor(transferId: number) {
+    super(`Transfer ${transferId} does not exist`);
+  }
+}
+
+/** What `POST /transfers/:id/reverse` may be refused with. */
+export const REVERSE_TRANSFER_REFUSALS = [
+  TransferNotFoundError,
+  AlreadyReversedError,
+  NotReversibleError,
+  InsufficientFundsError,
+  BalanceLimitExceededError,
+];

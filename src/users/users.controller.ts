@@ -14,11 +14,11 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { annotationOf } from '../common/annotation.dto';
+import { AnnotatedDto, annotationOf } from '../common/annotation.dto';
 import { ValidationFailedError } from '../common/domain.error';
-import { ParseIdPipe } from '../common/parse-id.pipe';
+import { MAX_ID, ParseBigIdPipe, ParseIdPipe } from '../common/parse-id.pipe';
 import { ApiErrorResponses } from '../docs/api-error-responses.decorator';
-import { ApiUserIdParam } from '../docs/id-params';
+import { ApiIdParam } from '../docs/id-params';
 import {
   ApiCommonErrorResponses,
   BODY_REFUSALS,
@@ -33,7 +33,7 @@ import {
 import {
   BalanceTransactionPage,
   BalanceTransactionResponse,
-} from './dto/balance-transaction.response';
+} from './balance-transaction.model';
 import { ChangeBalanceDto } from './dto/change-balance.dto';
 import { CreateUserDto } from './dto/create-user.dto';
 import { BalanceAtQuery } from './dto/balance-at.query';
@@ -43,20 +43,29 @@ import {
   BalanceResponse,
   UserResponse,
 } from './dto/user.response';
-import { BALANCE_CHANGE_REFUSALS, UserNotFoundError } from './users.errors';
-import { UsersRepository } from './users.repository';
+import {
+  BALANCE_CHANGE_REFUSALS,
+  REVERSE_TRANSACTION_REFUSALS,
+  TransactionNotFoundError,
+  UserNotFoundError,
+  UsersRepository,
+} from './users.repository';
 
-@ApiTags('users')
+/**
+ * Users, their balances and their balance transactions: `/users/…` and `/transactions/…`, one
+ * controller like the module's one repository.
+ */
 @ApiBearerAuth()
 @ApiCommonErrorResponses()
-@Controller('users')
+@Controller()
 export class UsersController {
   constructor(
     private readonly users: UsersRepository,
     private readonly keys: IdempotencyService,
   ) {}
 
-  @Post()
+  @Post('users')
+  @ApiTags('users')
   @ApiOperation({
     summary:
       'Create a user; the opening balance is its first balance transaction',
@@ -74,22 +83,24 @@ export class UsersController {
     );
   }
 
-  @Get(':id')
+  @Get('users/:id')
+  @ApiTags('users')
   @ApiOperation({
     summary: 'A user, its balance, and what of it is available and held',
   })
-  @ApiUserIdParam()
+  @ApiIdParam(1, MAX_ID)
   @ApiOkResponse({ type: UserResponse })
   @ApiErrorResponses(ValidationFailedError, UserNotFoundError)
   async findOne(@Param('id', ParseIdPipe) id: number): Promise<UserResponse> {
     return UserResponse.of(await this.users.findOne(id));
   }
 
-  @Post(':id/balance')
+  @Post('users/:id/balance')
+  @ApiTags('users')
   @ApiOperation({
     summary: 'Credit (amount > 0) or debit (amount < 0) a balance',
   })
-  @ApiUserIdParam()
+  @ApiIdParam(1, MAX_ID)
   @Idempotent(HttpStatus.OK, BALANCE_CHANGE)
   @ApiOkResponse({ type: BalanceResponse })
   @ApiErrorResponses(...BODY_REFUSALS, ...BALANCE_CHANGE_REFUSALS)
@@ -112,12 +123,13 @@ export class UsersController {
     );
   }
 
-  @Get(':id/balance')
+  @Get('users/:id/balance')
+  @ApiTags('users')
   @ApiOperation({
     summary:
       'The balance and version right after the last balance transaction at or before `at`',
   })
-  @ApiUserIdParam()
+  @ApiIdParam(1, MAX_ID)
   @ApiOkResponse({ type: BalanceAtResponse })
   @ApiErrorResponses(ValidationFailedError, UserNotFoundError)
   async balanceAt(
@@ -127,12 +139,13 @@ export class UsersController {
     return BalanceAtResponse.of(await this.users.balanceAt(id, at));
   }
 
-  @Get(':id/transactions')
+  @Get('users/:id/transactions')
+  @ApiTags('users')
   @ApiOperation({
     summary:
       "A page of the user's balance transactions, newest first (keyset cursor); only those with `reference`, and made by `actor`, if given",
   })
-  @ApiUserIdParam()
+  @ApiIdParam(1, MAX_ID)
   @ApiOkResponse({ type: BalanceTransactionPage })
   @ApiErrorResponses(ValidationFailedError, UserNotFoundError)
   async balanceTransactions(
@@ -144,5 +157,45 @@ export class UsersController {
       items: page.items.map((entry) => BalanceTransactionResponse.of(entry)),
       nextCursor: page.nextCursor,
     };
+  }
+
+  @Get('transactions/:id')
+  @ApiTags('transactions')
+  @ApiOperation({ summary: 'A balance transaction' })
+  @ApiIdParam(2)
+  @ApiOkResponse({ type: BalanceTransactionResponse })
+  @ApiErrorResponses(ValidationFailedError, TransactionNotFoundError)
+  async findTransaction(
+    @Param('id', ParseBigIdPipe) id: number,
+  ): Promise<BalanceTransactionResponse> {
+    return BalanceTransactionResponse.of(await this.users.findTransaction(id));
+  }
+
+  @Post('transactions/:id/reverse')
+  @ApiTags('transactions')
+  @ApiOperation({
+    summary:
+      'Reverse a credit, a debit or a capture, once: a `reversal` balance transaction of the opposite amount',
+  })
+  @ApiIdParam(2)
+  @Idempotent(HttpStatus.CREATED, BALANCE_CHANGE)
+  @ApiCreatedResponse({ type: BalanceTransactionResponse })
+  @ApiErrorResponses(...BODY_REFUSALS, ...REVERSE_TRANSACTION_REFUSALS)
+  async reverseTransaction(
+    @Param('id', ParseBigIdPipe) id: number,
+    @Body() body: AnnotatedDto,
+    @Idempotency() idempotency: IdempotentRequest,
+    @RequestCaller() caller: Caller,
+  ): Promise<BalanceTransactionResponse> {
+    return this.keys.once(idempotency, async (transaction) =>
+      BalanceTransactionResponse.of(
+        await this.users.reverseTransaction(
+          id,
+          annotationOf(body),
+          caller,
+          transaction,
+        ),
+      ),
+    );
   }
 }

@@ -4,7 +4,6 @@ import { EventsModule } from '../events/events.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { BalanceTransaction } from './balance-transaction.model';
 import { User } from './user.model';
-import { TransactionsController } from './transactions.controller';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 
@@ -15,7 +14,7 @@ import { UsersRepository } from './users.repository';
     IdempotencyModule,
     EventsModule,
   ],
-  controllers: [UsersController, TransactionsController],
+  controllers: [UsersController],
   providers: [UsersRepository],
   exports: [UsersRepository],
 })

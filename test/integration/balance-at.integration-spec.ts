@@ -1,4 +1,4 @@
-import { UserNotFoundError } from '../../src/users/users.errors';
+import { UserNotFoundError } from '../../src/users/users.repository';
 import { bootDataLayer, lockingSession } from './data-layer';
 
 const NO_ANNOTATION = { reference: null, description: null };

@@ -2,11 +2,11 @@ import {
   CaptureExceedsHoldError,
   HoldNotActiveError,
   HoldNotFoundError,
-} from '../../src/holds/holds.errors';
+} from '../../src/holds/holds.repository';
 import {
   InsufficientFundsError,
   UserNotFoundError,
-} from '../../src/users/users.errors';
+} from '../../src/users/users.repository';
 import {
   bootDataLayer,
   lockingSession,

@@ -1,11 +1,11 @@
-import { TransferNotFoundError } from '../../src/transfers/transfers.errors';
+import { TransferNotFoundError } from '../../src/transfers/transfers.repository';
 import {
   AlreadyReversedError,
   BalanceLimitExceededError,
   InsufficientFundsError,
   NotReversibleError,
   TransactionNotFoundError,
-} from '../../src/users/users.errors';
+} from '../../src/users/users.repository';
 import {
   bootDataLayer,
   lockingSession,

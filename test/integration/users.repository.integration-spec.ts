@@ -3,7 +3,7 @@ import {
   BalanceLimitExceededError,
   InsufficientFundsError,
   UserNotFoundError,
-} from '../../src/users/users.errors';
+} from '../../src/users/users.repository';
 import {
   bootDataLayer,
   lockingSession,
