@@ -1,5 +1,5 @@
 import type { QueryResultRow } from 'pg';
-import type { Sequelize, Transaction } from 'sequelize';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { queryInTransaction } from './sequelize-internals';
 
 /**
@@ -44,6 +44,18 @@ export class SqlFunction<Args extends object, Row extends QueryResultRow> {
       this.order.map((argument) => args[argument]),
       TURN_TIMEOUT_MS,
     );
+    return row;
+  }
+
+  /**
+   * Calls a function that only reads, through the pool and outside any transaction: one round
+   * trip, where a managed transaction would add BEGIN and COMMIT.
+   */
+  async read(sequelize: Sequelize, args: Args): Promise<Row> {
+    const [row] = await sequelize.query<Row>(this.text, {
+      bind: this.order.map((argument) => args[argument]),
+      type: QueryTypes.SELECT,
+    });
     return row;
   }
 }

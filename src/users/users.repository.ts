@@ -217,9 +217,7 @@ export class UsersRepository {
    * (an RFC 3339 timestamp, passed to PostgreSQL as given, to the microsecond).
    */
   async balanceAt(userId: number, at: string): Promise<BalanceAt> {
-    const row = await inTransaction(this.sequelize, undefined, (t) =>
-      BALANCE_AT.call(t, { userId, at }),
-    );
+    const row = await BALANCE_AT.read(this.sequelize, { userId, at });
     if (row.outcome === 'user_not_found') {
       throw new UserNotFoundError(userId);
     }
