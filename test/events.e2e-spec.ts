@@ -6,6 +6,7 @@ import type { App } from 'supertest/types';
 import { EventsListener } from '../src/events/events-listener';
 import { bootApp } from './utils/app';
 import { send, type SendOptions } from './utils/client';
+import { moneyRequests, moneyRoutesOf } from './utils/money-requests';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
 interface FeedEvent {
@@ -499,6 +500,48 @@ describe('GET /events (the change feed)', () => {
       `long-poll answer after the debit's response, ms: ${lags.map((l) => l.toFixed(1)).join(' ')}`,
     );
     expect(Math.max(...lags)).toBeLessThan(100);
+  });
+
+  describe('wakes a request waiting on the other instance', () => {
+    const requests = moneyRequests(async (path, body) => {
+      const { status, body: answer } = await call(urls[0], path, { body });
+      return { status, body: answer };
+    });
+
+    it("for every route that changes money: the list below is the API document's", async () => {
+      const { body: document } = await call(urls[0], '/docs-json', {
+        method: 'GET',
+      });
+      expect(Object.keys(requests).sort()).toEqual(
+        moneyRoutesOf(document).sort(),
+      );
+    });
+
+    // Without a wake-up the wait would run its 5 s: the feed is read again only when signalled.
+    it.each(Object.keys(requests))(
+      'within 250 ms of the answer to %s',
+      async (route) => {
+        const [path, body] = await requests[route]();
+        // Past the events that making the request's user, hold or credit wrote.
+        const from = () => (cursor === undefined ? '' : `after=${cursor}&`);
+        let drained = await page(urls[1], `${from()}limit=1000`);
+        while (drained.items.length > 0) {
+          cursor = drained.nextCursor;
+          drained = await page(urls[1], `${from()}limit=1000`);
+        }
+        const waiting = page(urls[1], `${from()}waitSeconds=5`).then(
+          (answer) => ({ answer, at: performance.now() }),
+        );
+        await sleep(300);
+        const changed = await call(urls[0], path, { body });
+        const answeredBy = performance.now();
+        expect(changed.status).toBeLessThan(300);
+        const { answer, at } = await waiting;
+        expect(answer.items.length).toBeGreaterThan(0);
+        cursor = answer.nextCursor;
+        expect(at - answeredBy).toBeLessThan(250);
+      },
+    );
   });
 
   it('answers at the end of the wait, with no items and the same cursor, when nothing happens', async () => {

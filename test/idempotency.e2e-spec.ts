@@ -4,6 +4,7 @@ import request from 'supertest';
 import type { App } from 'supertest/types';
 import { bootAppOnTestDatabase, withAppLoadedAfresh } from './utils/app';
 import { expectLedgerConsistent } from './utils/invariants';
+import { moneyRequests, moneyRoutesOf } from './utils/money-requests';
 import { createTestDatabase, type TestDatabase } from './utils/test-database';
 
 /** How long a request waits for a key claimed by a request in flight: the claim's lock_timeout. */
@@ -271,67 +272,18 @@ describe('Idempotency-Key', () => {
     expect(taken.body).toMatchObject({ balance: 97 });
   });
 
-  /** A request to each route that changes money; a hold route gets a hold of its own. */
-  const MONEY_REQUESTS: Record<string, () => Promise<[string, object]>> = {
-    'POST /users': () => Promise.resolve(['/users', { balance: 40 }]),
-    'POST /users/{id}/balance': () =>
-      Promise.resolve(['/users/1/balance', { amount: -3 }]),
-    'POST /transfers': async () => [
-      '/transfers',
-      { fromUserId: 1, toUserId: await createUser(10), amount: 4 },
-    ],
-    'POST /users/{id}/holds': () =>
-      Promise.resolve(['/users/1/holds', { amount: 5 }]),
-    'POST /holds/{id}/capture': async () => [
-      `/holds/${await placeHold()}/capture`,
-      { amount: 2 },
-    ],
-    'POST /holds/{id}/void': async () => [
-      `/holds/${await placeHold()}/void`,
-      {},
-    ],
-    'POST /transactions/{id}/reverse': async () => {
-      const credit = await post('/users/1/balance', { amount: 7 }).expect(200);
-      const { transactionId } = credit.body as { transactionId: number };
-      return [`/transactions/${transactionId}/reverse`, {}];
-    },
-    'POST /transfers/{id}/reverse': async () => {
-      const transfer = await post('/transfers', {
-        fromUserId: 1,
-        toUserId: await createUser(0),
-        amount: 3,
-      }).expect(201);
-      return [`/transfers/${(transfer.body as { id: number }).id}/reverse`, {}];
-    },
-  };
-
-  const placeHold = async (): Promise<number> =>
-    (
-      (await post('/users/1/holds', { amount: 5 }).expect(201)).body as {
-        id: number;
-      }
-    ).id;
+  const MONEY_REQUESTS = moneyRequests(async (path, body) => {
+    const answer = await post(path, body);
+    return { status: answer.status, body: answer.body as unknown };
+  });
 
   it("replays every route that takes an Idempotency-Key: the list below is the API document's", async () => {
     const document = (
       await request(booted.app.getHttpServer()).get('/docs-json').expect(200)
-    ).body as {
-      paths: Record<
-        string,
-        Record<string, { parameters?: { in: string; name: string }[] }>
-      >;
-    };
-    const keyed = Object.entries(document.paths).flatMap(([path, operations]) =>
-      Object.entries(operations)
-        .filter(([, operation]) =>
-          (operation.parameters ?? []).some(
-            ({ in: place, name }) =>
-              place === 'header' && name === 'Idempotency-Key',
-          ),
-        )
-        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    ).body as unknown;
+    expect(Object.keys(MONEY_REQUESTS).sort()).toEqual(
+      moneyRoutesOf(document).sort(),
     );
-    expect(Object.keys(MONEY_REQUESTS).sort()).toEqual(keyed.sort());
   });
 
   it.each(Object.keys(MONEY_REQUESTS))(
