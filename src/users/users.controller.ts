@@ -52,8 +52,8 @@ import {
 } from './users.repository';
 
 /**
- * Users, their balances and their balance transactions: `/users/…` and `/transactions/…`, one
- * controller like the module's one repository.
+ * Users, their balances and their balance transactions: `/users/…` and `/transactions/…` in
+ * the module's one controller, as HoldsController serves `/users/:id/holds` and `/holds/…`.
  */
 @ApiBearerAuth()
 @ApiCommonErrorResponses()
