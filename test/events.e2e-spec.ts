@@ -533,11 +533,16 @@ describe('GET /events (the change feed)', () => {
           (answer) => ({ answer, at: performance.now() }),
         );
         await sleep(300);
+        const sent = Date.now();
         const changed = await call(urls[0], path, { body });
         const answeredBy = performance.now();
         expect(changed.status).toBeLessThan(300);
         const { answer, at } = await waiting;
+        // Its events, not an earlier one that became visible late (those are 300 ms older).
         expect(answer.items.length).toBeGreaterThan(0);
+        for (const event of answer.items) {
+          expect(Date.parse(event.createdAt)).toBeGreaterThan(sent - 100);
+        }
         cursor = answer.nextCursor;
         expect(at - answeredBy).toBeLessThan(250);
       },
