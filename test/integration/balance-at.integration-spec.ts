@@ -1,8 +1,10 @@
 import { UserNotFoundError } from '../../src/users/users.repository';
-import { bootDataLayer, lockingSession } from './data-layer';
-
-const NO_ANNOTATION = { reference: null, description: null };
-const TEST_CALLER = { actor: 'test', requestId: null };
+import {
+  bootDataLayer,
+  lockingSession,
+  NO_ANNOTATION,
+  TEST_CALLER,
+} from './data-layer';
 
 /** The size of ledger the as-of read is shown to be independent of. */
 const LEDGER_SIZE = 100_000;

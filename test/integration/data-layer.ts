@@ -16,6 +16,12 @@ import {
   type TestDatabase,
 } from '../utils/test-database';
 
+/** What a request that says nothing of the money stores: no reference, no description. */
+export const NO_ANNOTATION = { reference: null, description: null };
+
+/** The caller of a repository method in these tests. */
+export const TEST_CALLER = { actor: 'test', requestId: null };
+
 export interface DataLayer {
   database: TestDatabase;
   module: TestingModule;

@@ -7,10 +7,12 @@ import {
   EventsRepository,
 } from '../../src/events/events.repository';
 import { createTestDatabase } from '../utils/test-database';
-import { bootDataLayer, lockingSession } from './data-layer';
-
-const TEST_CALLER = { actor: 'test', requestId: null };
-const NO_ANNOTATION = { reference: null, description: null };
+import {
+  bootDataLayer,
+  lockingSession,
+  NO_ANNOTATION,
+  TEST_CALLER,
+} from './data-layer';
 
 describe('EventsRepository against PostgreSQL', () => {
   const layer = bootDataLayer();

@@ -9,10 +9,10 @@ import {
 import {
   bootDataLayer,
   lockingSession,
+  NO_ANNOTATION,
   untilSomeoneWaitsForALock,
 } from './data-layer';
 
-const NO_ANNOTATION = { reference: null, description: null };
 const ALICE = { actor: 'alice', requestId: 'req-1' };
 const BOB = { actor: 'bob', requestId: 'req-2' };
 

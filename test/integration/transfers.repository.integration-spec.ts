@@ -7,11 +7,10 @@ import {
 import {
   bootDataLayer,
   lockingSession,
+  NO_ANNOTATION,
+  TEST_CALLER,
   untilSomeoneWaitsForALock,
 } from './data-layer';
-
-const NO_ANNOTATION = { reference: null, description: null };
-const TEST_CALLER = { actor: 'test', requestId: null };
 
 describe('TransfersRepository against PostgreSQL', () => {
   const layer = bootDataLayer();
